@@ -1,0 +1,46 @@
+# Two commands do everything from a fresh clone (see README.md):
+#   make site   build the website (installs into .venv first)
+#   make test   run the whole test suite (installs into .venv first, with the browser for page tests)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BROWSER_STAMP := tests/browser/node_modules/.installed
+
+.PHONY: install site test lab lint bench clean snapshot
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (butterfly)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Chromium from Debian (Playwright's own browser download cannot work offline) and the widget
+# JavaScript (require.js, html-manager, jupyter-leaflet) from npm, served to the browser by request routing.
+$(BROWSER_STAMP): tests/browser/package.json
+	test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	cd tests/browser && npm ci --silent --no-audit --no-fund
+	touch $(BROWSER_STAMP)
+
+site: $(STAMP)
+	$(BIN)/butterfly site
+
+test: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/ruff check butterfly_lib tests benchmarks scripts
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+snapshot: $(STAMP)
+	$(BIN)/python scripts/build_snapshot.py
+
+clean:
+	rm -rf _site site/_build test-output data/cache

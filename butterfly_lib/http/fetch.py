@@ -1,0 +1,205 @@
+"""``fetch``: the one way a source asks the outside world for data.
+
+Look here for the caching contract. For one GET it:
+
+1. serves a fresh cached copy (no network, no rate-limit wait);
+2. in offline mode, serves an expired copy with a notice, or raises ``OfflineCacheMiss`` naming the URL;
+3. otherwise waits its turn for the host, sends (the adapter retries 429/5xx/timeouts with backoff and
+   honours Retry-After), and checks the body (status 200, parseable JSON/CSV, not an HTML error page);
+4. only a body that passed is written to the cache with the tier's expiry, so a failed refresh never
+   replaces good data; on failure it serves the stale copy with a visible notice, or raises ``SourceError``
+   naming the source, the URL and what went wrong.
+
+Every result carries a ``Provenance``. Responses may carry ``X-Butterfly-Kind`` / ``X-Butterfly-Notice``
+headers (the bundled snapshot sets them) that mark data as derived or simulated.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from butterfly_lib.errors import OfflineCacheMiss, SourceError
+from butterfly_lib.http.expiry import Tier, expires_at
+from butterfly_lib.http.requestlog import REQUEST_LOG
+from butterfly_lib.http.session import ButterflySession, get_session
+from butterfly_lib.provenance import Provenance
+
+KIND_HEADER = "X-Butterfly-Kind"
+NOTICE_HEADER = "X-Butterfly-Notice"
+
+
+@dataclass
+class Fetched:
+    """A response body that passed its checks, already parsed, with its provenance."""
+
+    data: Any  # parsed JSON (dict/list) or text (CSV)
+    provenance: Provenance
+    url: str
+
+
+def encode_params(params: Mapping[str, Any] | None) -> dict[str, str]:
+    """Query parameters as the APIs want them: lists comma-joined, booleans lower-case, dates ISO, sorted."""
+    out: dict[str, str] = {}
+    for key, value in sorted((params or {}).items()):
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        elif isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif isinstance(value, list | tuple | set):
+            value = ",".join(str(v) for v in value)
+        out[key] = str(value)
+    return out
+
+
+def _parse(source: str, url: str, resp: requests.Response, expected: str) -> Any:
+    ctype = resp.headers.get("Content-Type", "").lower()
+    text = resp.text
+    if "html" in ctype or text.lstrip()[:15].lower().startswith(("<!doctype", "<html")):
+        raise SourceError(source, url, "received an HTML page instead of data (an error page served with status 200?)")
+    if expected == "json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise SourceError(source, url, f"malformed JSON ({exc}); body starts {text[:80]!r}") from None
+        if not isinstance(data, dict | list):
+            raise SourceError(source, url, f"expected a JSON object or array, got {type(data).__name__}")
+        if isinstance(data, dict) and data.get("error") is True:
+            raise SourceError(source, url, f"API error: {data.get('reason', data)}")
+        return data
+    if expected == "csv":
+        if not text.strip():
+            raise SourceError(source, url, "empty CSV body")
+        first = io.StringIO(text).readline()
+        if "," not in first:
+            raise SourceError(source, url, f"CSV without a header line; starts {text[:80]!r}")
+        return text
+    return text
+
+
+def _provenance(
+    source: str,
+    url: str,
+    resp: Any,
+    *,
+    from_cache: bool,
+    stale: bool,
+    offline: bool,
+    location: str,
+    params: Mapping[str, Any],
+    notice: str = "",
+) -> Provenance:
+    created = getattr(resp, "created_at", None) if from_cache else datetime.now(timezone.utc)
+    if created is not None and created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    expires = getattr(resp, "expires", None)
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=timezone.utc)
+    kind = resp.headers.get(KIND_HEADER, "observed")
+    header_notice = resp.headers.get(NOTICE_HEADER, "")
+    notice = "; ".join(n for n in (header_notice, notice) if n)
+    return Provenance(
+        source=source,
+        url=url,
+        fetched_at=created,
+        expires=expires,
+        from_cache=from_cache,
+        location=location,
+        parameters=dict(params),
+        stale=stale,
+        offline=offline,
+        kind=kind if kind in ("observed", "derived", "simulated") else "observed",
+        notice=notice,
+    )
+
+
+def fetch(
+    source: str,
+    url: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    tier: Tier | str,
+    expected: str = "json",
+    location: str = "",
+    session: ButterflySession | None = None,
+    check: Callable[[Any], None] | None = None,
+) -> Fetched:
+    """GET ``url`` with ``params`` through the cache. See the module docstring for the contract.
+
+    ``check`` may inspect the parsed body and raise ``SourceError`` to reject it (a field missing, say);
+    a rejected body is never cached.
+    """
+    session = session or get_session()
+    tier = Tier(tier)
+    q = encode_params(params)
+    prepared = session.prepare_request(requests.Request("GET", url, params=q))
+    full_url = prepared.url or url
+    key = session.cache.create_key(prepared)
+    cached = session.cache.get_response(key)
+
+    def serve_cached(stale: bool, notice: str = "") -> Fetched:
+        assert cached is not None
+        data = _parse(source, full_url, cached, expected)
+        if stale:
+            REQUEST_LOG.stale(source)
+        else:
+            REQUEST_LOG.hit(source)
+        prov = _provenance(
+            source, full_url, cached, from_cache=True, stale=stale, offline=session.offline,
+            location=location, params=q, notice=notice,
+        )
+        return Fetched(data, prov, full_url)
+
+    if cached is not None and not cached.is_expired:
+        return serve_cached(stale=False)
+    if session.offline:
+        if cached is not None:
+            return serve_cached(stale=True, notice=f"offline: showing a copy cached {_when(cached)}, now expired")
+        raise OfflineCacheMiss(source, full_url)
+
+    host = urlsplit(full_url).netloc
+    session.rate_limiter.wait(host)
+    t0 = time.perf_counter()
+    try:
+        resp = requests.Session.send(session, prepared, timeout=session.timeout)
+        problem = None if resp.status_code == 200 else f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+        data = None
+        if problem is None:
+            data = _parse(source, full_url, resp, expected)
+            if check is not None:
+                check(data)
+    except SourceError as exc:
+        problem, resp = exc.problem, None
+    except requests.RequestException as exc:
+        problem, resp = f"request failed: {type(exc).__name__}: {exc}", None
+    seconds = time.perf_counter() - t0
+    REQUEST_LOG.network(source, full_url, len(resp.content) if resp is not None else 0, seconds)
+
+    if problem is None:
+        assert resp is not None
+        session.cache.save_response(resp, key, expires_at(tier))
+        prov = _provenance(
+            source, full_url, resp, from_cache=False, stale=False, offline=False, location=location, params=q
+        )
+        prov = prov.with_(expires=expires_at(tier))
+        return Fetched(data, prov, full_url)
+
+    REQUEST_LOG.error(source)
+    if cached is not None:
+        return serve_cached(stale=True, notice=f"refresh failed ({problem}); showing data cached {_when(cached)}")
+    raise SourceError(source, full_url, problem, "Try again later; nothing cached to fall back on")
+
+
+def _when(resp: Any) -> str:
+    created = getattr(resp, "created_at", None)
+    return f"at {created:%Y-%m-%d %H:%M} UTC" if created else "earlier"

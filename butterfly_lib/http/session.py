@@ -1,0 +1,179 @@
+"""The one HTTP session: requests-cache on SQLite (WAL), retries with backoff, timeouts, User-Agent, offline mode.
+
+Look here to change retry policy, timeouts, rate limits or the cache file. ``get_session()`` returns the
+process-wide session (one per cache file and offline flag); sources never build their own. Caching decisions
+(tier expiry, stale-if-error, validating a body before it may replace a good cached copy) live in
+``butterfly_lib.http.fetch``, which every source calls.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import requests
+import requests_cache
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from butterfly_lib import config
+from butterfly_lib.errors import ButterflyError
+
+#: (connect, read) seconds; every request carries a timeout
+DEFAULT_TIMEOUT = (10.0, 60.0)
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+class OfflineConnectionBlocked(ButterflyError):
+    """Raised by the offline adapter: nothing may open a connection in offline mode."""
+
+
+class _OfflineAdapter(HTTPAdapter):
+    def send(self, request, *args, **kwargs):  # noqa: ANN001
+        raise OfflineConnectionBlocked(f"offline mode: refusing to connect to {request.url}")
+
+
+class RateLimiter:
+    """Minimum spacing between network requests to one host. Cache hits never reach it."""
+
+    def __init__(self, intervals: dict[str, float] | None = None, default: float = 0.0):
+        self.intervals = dict(config.DEFAULT_RATE_LIMITS if intervals is None else intervals)
+        self.default = default
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def interval(self, host: str) -> float:
+        return self.intervals.get(host, self.default)
+
+    def wait(self, host: str) -> float:
+        """Sleep until ``host`` may be asked again; return the seconds slept."""
+        with self._lock:
+            now = time.monotonic()
+            ready = self._last.get(host, -1e9) + self.interval(host)
+            pause = max(0.0, ready - now)
+            self._last[host] = now + pause
+        if pause:
+            time.sleep(pause)
+        return pause
+
+
+class ButterflySession(requests_cache.CachedSession):
+    """A ``CachedSession`` that also knows its offline flag, timeout and rate limiter."""
+
+    offline: bool
+    timeout: tuple[float, float]
+    rate_limiter: RateLimiter
+
+
+def make_retry(total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> Retry:
+    """Retry policy: 429/5xx, connection errors and read timeouts, exponential backoff, honouring Retry-After."""
+    return Retry(
+        total=total,
+        connect=total,
+        read=total,
+        status=total,
+        backoff_factor=backoff_factor,
+        backoff_max=backoff_max,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+def _open_backend(path: Path) -> requests_cache.SQLiteCache:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+        backend.responses.count()  # touches the file: a corrupt database fails here
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc).lower():
+            raise ButterflyError(f"request cache {path} is locked by another process; try again") from exc
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        broken = path.with_name(f"{path.name}.corrupt-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            p = Path(str(path) + suffix)
+            if p.exists():
+                p.rename(Path(str(broken) + suffix))
+        warnings.warn(
+            f"request cache {path} was corrupt ({exc}); moved it to {broken} and started an empty cache",
+            stacklevel=3,
+        )
+        backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+    return backend
+
+
+def build_session(
+    cache_file: Path | str | None = None,
+    *,
+    offline: bool | None = None,
+    retry: Retry | None = None,
+    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    rate_limits: dict[str, float] | None = None,
+) -> ButterflySession:
+    """A new session. Prefer ``get_session`` (shared); this is for tests and tools that need their own."""
+    path = Path(cache_file) if cache_file else config.cache_path()
+    offline = config.offline_from_env() if offline is None else offline
+    session = ButterflySession(
+        backend=_open_backend(path),
+        expire_after=requests_cache.NEVER_EXPIRE,  # fetch() sets each response's expiry by tier
+        allowable_codes=(200,),
+        stale_if_error=True,
+    )
+    session.offline = offline
+    session.timeout = timeout
+    session.rate_limiter = RateLimiter(rate_limits)
+    session.headers["User-Agent"] = config.user_agent()
+    session.headers["Accept-Encoding"] = "gzip, deflate"
+    if offline:
+        adapter: HTTPAdapter = _OfflineAdapter()
+    else:
+        adapter = HTTPAdapter(max_retries=retry or make_retry())
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+_SESSIONS: dict[tuple[str, bool], ButterflySession] = {}
+_LOCK = threading.Lock()
+
+
+def get_session(offline: bool | None = None, cache_file: Path | str | None = None) -> ButterflySession:
+    """The shared session for this cache file and offline flag (``BUTTERFLY_OFFLINE`` when not given)."""
+    offline = config.offline_from_env() if offline is None else offline
+    path = str(Path(cache_file) if cache_file else config.cache_path())
+    with _LOCK:
+        key = (path, offline)
+        if key not in _SESSIONS:
+            _SESSIONS[key] = build_session(path, offline=offline)
+        return _SESSIONS[key]
+
+
+def reset_sessions() -> None:
+    """Close and forget every shared session (tests; after changing the environment)."""
+    with _LOCK:
+        for s in _SESSIONS.values():
+            s.close()
+        _SESSIONS.clear()
+
+
+def is_offline_error(exc: BaseException) -> bool:
+    return isinstance(exc, OfflineConnectionBlocked) or isinstance(
+        getattr(exc, "__context__", None), OfflineConnectionBlocked
+    )
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "ButterflySession",
+    "OfflineConnectionBlocked",
+    "RateLimiter",
+    "build_session",
+    "get_session",
+    "make_retry",
+    "reset_sessions",
+    "requests",
+]

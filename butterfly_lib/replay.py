@@ -1,0 +1,158 @@
+"""A local HTTP server on 127.0.0.1 that replays recorded responses and injects faults on demand.
+
+Look here when writing a test or benchmark of real HTTP code: point a source's base URL at ``server.url``,
+register recorded bodies by path (and optionally by query parameters), and queue faults (status codes,
+``Retry-After``, delays, truncated bodies, connection resets, HTML error pages). Requests it received are in
+``server.requests``. It never talks to anything but loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class Reply:
+    """One canned answer. ``truncate`` sends only that many body bytes; ``reset`` closes without answering."""
+
+    body: bytes | str = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+    delay: float = 0.0
+    truncate: int | None = None
+    reset: bool = False
+
+    @classmethod
+    def json(cls, obj: Any, **kw: Any) -> Reply:
+        return cls(json.dumps(obj), **kw)
+
+    @classmethod
+    def file(cls, path: str | Path, **kw: Any) -> Reply:
+        p = Path(path)
+        kw.setdefault("content_type", "text/csv" if p.suffix == ".csv" else "application/json")
+        return cls(p.read_bytes(), **kw)
+
+
+@dataclass
+class Route:
+    path: str
+    replies: list[Reply]
+    params: dict[str, str] | None = None
+    served: int = 0
+
+    def next_reply(self) -> Reply:
+        reply = self.replies[min(self.served, len(self.replies) - 1)]
+        self.served += 1
+        return reply
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        if path.rstrip("/") != self.path.rstrip("/"):
+            return False
+        return all(query.get(k) == v for k, v in (self.params or {}).items())
+
+
+@dataclass
+class Received:
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    at: float
+
+
+class ReplayServer:
+    """Start with ``with ReplayServer() as server:`` or ``start()``/``stop()``."""
+
+    def __init__(self, latency: float = 0.0):
+        self.routes: list[Route] = []
+        self.requests: list[Received] = []
+        self.latency = latency
+        self._lock = threading.Lock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def add(self, path: str, *replies: Reply, params: dict[str, str] | None = None) -> Route:
+        """Answer GET ``path`` (and matching ``params``) with ``replies`` in turn; the last one repeats.
+
+        Routes added later take precedence, so a test can override a default route with a fault.
+        """
+        route = Route(path, list(replies) or [Reply()], params)
+        with self._lock:
+            self.routes.insert(0, route)
+        return route
+
+    def requests_to(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path.rstrip("/") == path.rstrip("/")]
+
+    def start(self) -> ReplayServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                parts = urlsplit(self.path)
+                query = dict(parse_qsl(parts.query, keep_blank_values=True))
+                with server._lock:
+                    server.requests.append(Received(parts.path, query, dict(self.headers), time.monotonic()))
+                    route = next((r for r in server.routes if r.matches(parts.path, query)), None)
+                    reply = route.next_reply() if route else Reply.json(
+                        {"error": True, "reason": f"replay server: no route for {parts.path}"}, status=404
+                    )
+                if server.latency:
+                    time.sleep(server.latency)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                if reply.reset:
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                if reply.truncate is not None:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if reply.truncate is not None:
+                    self.wfile.write(body[: reply.truncate])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
