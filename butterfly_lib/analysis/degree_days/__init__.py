@@ -1,0 +1,53 @@
+"""Degree days: the season clock of the project. Look here to compute daily degree days by any standard
+method, accumulate them per season from a biofix, build 30-year normals and compare a date with them.
+
+Modules:
+- ``methods``: ``degree_days`` (numpy / pandas / xarray, any shape), ``METHODS``, ``CUTOFFS`` and the formulas
+  (Zalom et al. 1983 sine and triangle methods with horizontal, vertical and intermediate cutoffs; McMaster &
+  Wilhelm 1997 averages; ``modified-average`` is an alias of ``simple-average-2``).
+- ``frames``: ``daily_degree_days`` (adds ``dd`` to a ``date, tmin, tmax`` frame), ``read_temperature_csv``.
+- ``accumulate``: ``accumulate`` (``cum_dd`` per season, gap policy), ``accumulate_array``, the 365-day season
+  calendar (29 February has no day number of its own).
+- ``normals``: ``season_table``, ``normals``, ``compare_to_normal``, ``percentile_rank``, ``days_ahead`` and the
+  array forms ``season_cube`` / ``normals_array`` for many locations at once.
+- ``cli``: the ``butterfly degree-days`` calculator.
+"""
+
+from butterfly_lib.analysis.degree_days.accumulate import accumulate, accumulate_array, season_calendar
+from butterfly_lib.analysis.degree_days.frames import daily_degree_days, read_temperature_csv
+from butterfly_lib.analysis.degree_days.methods import (
+    ALIASES,
+    CUTOFFS,
+    METHODS,
+    degree_days,
+    degree_days_array,
+)
+from butterfly_lib.analysis.degree_days.normals import (
+    compare_to_normal,
+    days_ahead,
+    normals,
+    normals_array,
+    percentile_rank,
+    season_cube,
+    season_table,
+)
+
+__all__ = [
+    "ALIASES",
+    "CUTOFFS",
+    "METHODS",
+    "accumulate",
+    "accumulate_array",
+    "compare_to_normal",
+    "daily_degree_days",
+    "days_ahead",
+    "degree_days",
+    "degree_days_array",
+    "normals",
+    "normals_array",
+    "percentile_rank",
+    "read_temperature_csv",
+    "season_calendar",
+    "season_cube",
+    "season_table",
+]

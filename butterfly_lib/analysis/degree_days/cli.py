@@ -1,0 +1,88 @@
+"""The ``butterfly degree-days`` calculator: read ``date,tmin,tmax`` from a CSV, write
+``date,tmin,tmax,dd,cum_dd`` to standard output. Look here for the command's options and output format.
+
+``dd`` and ``cum_dd`` are printed rounded to 2 decimals (``cum_dd`` is the running sum of the unrounded daily
+values); missing values are empty cells. The accumulation starts on ``--biofix`` (MM-DD), by default the
+month and day of the file's first date, and restarts on that day every year; gaps follow the policy of
+``accumulate`` (at most 2 missing days interpolated). Bad input raises ``InvalidInput`` (exit status 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from butterfly_lib.cli import subcommand
+
+METHOD_HELP = "single-sine, double-sine, single-triangle, double-triangle, simple-average, simple-average-2, modified-average"
+
+
+@subcommand
+def _register_degree_days(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "degree-days",
+        help="degree-day calculator: CSV date,tmin,tmax in, CSV date,tmin,tmax,dd,cum_dd out",
+        description="Daily and cumulative degree days from a CSV with columns date,tmin,tmax.",
+    )
+    p.add_argument(
+        "--input", required=True, help="CSV file with columns date,tmin,tmax ('-' for standard input)"
+    )
+    p.add_argument("--lower", type=float, default=50.0, help="lower threshold, in --units (default 50)")
+    p.add_argument("--upper", type=float, default=86.0, help="upper threshold, in --units (default 86)")
+    # Methods and cutoffs are validated by the library so the error names the allowed values and exits 2.
+    p.add_argument("--method", default="single-sine", help=f"one of: {METHOD_HELP}")
+    p.add_argument("--cutoff", default="horizontal", help="horizontal, vertical or intermediate")
+    p.add_argument("--units", default="F", help="F or C: units of tmin, tmax and the thresholds (default F)")
+    p.add_argument(
+        "--biofix", default=None, help="MM-DD on which accumulation restarts (default: first date)"
+    )
+    p.add_argument(
+        "--max-gap", type=int, default=2, help="longest run of missing days to interpolate (default 2)"
+    )
+    p.set_defaults(handler=_degree_days)
+
+
+def _degree_days(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from butterfly_lib.analysis.degree_days.accumulate import accumulate
+    from butterfly_lib.analysis.degree_days.frames import daily_degree_days, read_temperature_csv
+    from butterfly_lib.analysis.degree_days.methods import validate
+
+    validate(args.method, args.cutoff, args.lower, args.upper)
+    source = sys.stdin if args.input == "-" else args.input
+    frame = read_temperature_csv(source)
+    if frame.empty:
+        from butterfly_lib.errors import InvalidInput
+
+        raise InvalidInput("input", args.input, "a CSV with at least one row of date,tmin,tmax")
+    result = daily_degree_days(
+        frame, lower=args.lower, upper=args.upper, method=args.method, cutoff=args.cutoff, units=args.units
+    )
+    biofix = args.biofix or result["date"].iloc[0].strftime("%m-%d")
+    if biofix == "02-29":
+        biofix = "03-01"
+    dd = pd.Series(result["dd"].to_numpy(), index=pd.DatetimeIndex(result["date"]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cum = accumulate(dd, biofix=biofix, max_gap=args.max_gap)
+    for w in caught:
+        print(f"butterfly degree-days: warning: {w.message}", file=sys.stderr)
+    result["cum_dd"] = cum.reindex(pd.DatetimeIndex(result["date"])).to_numpy()
+    out = result[["date", "tmin", "tmax", "dd", "cum_dd"]].copy()
+    out["date"] = out["date"].dt.strftime("%Y-%m-%d")
+    for col in ("tmin", "tmax"):
+        values = out[col]
+        if values.dropna().mod(1).eq(0).all():
+            out[col] = values.astype("Int64")
+    out["dd"] = out["dd"].round(2)
+    out["cum_dd"] = out["cum_dd"].round(2)
+    try:
+        out.to_csv(sys.stdout, index=False, float_format="%.2f", lineterminator="\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
