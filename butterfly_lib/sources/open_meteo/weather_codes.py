@@ -1,0 +1,50 @@
+"""WMO weather interpretation codes (WW) as Open-Meteo reports them in ``weather_code``, with English labels.
+
+Look here to turn a code into words (``weather_label``) or to add a code. The table is the subset of WMO code
+table 4677 that Open-Meteo documents for its ``weather_code`` variable.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+WEATHER_CODES: dict[int, str] = {
+    0: "clear sky",
+    1: "mainly clear",
+    2: "partly cloudy",
+    3: "overcast",
+    45: "fog",
+    48: "depositing rime fog",
+    51: "light drizzle",
+    53: "moderate drizzle",
+    55: "dense drizzle",
+    56: "light freezing drizzle",
+    57: "dense freezing drizzle",
+    61: "slight rain",
+    63: "moderate rain",
+    65: "heavy rain",
+    66: "light freezing rain",
+    67: "heavy freezing rain",
+    71: "slight snowfall",
+    73: "moderate snowfall",
+    75: "heavy snowfall",
+    77: "snow grains",
+    80: "slight rain showers",
+    81: "moderate rain showers",
+    82: "violent rain showers",
+    85: "slight snow showers",
+    86: "heavy snow showers",
+    95: "thunderstorm",
+    96: "thunderstorm with slight hail",
+    99: "thunderstorm with heavy hail",
+}
+
+
+def weather_label(codes: pd.Series) -> pd.Series:
+    """Labels for a series of codes; a missing code stays missing, an unlisted one reads ``"WMO code N"``."""
+    labels = codes.map(WEATHER_CODES)
+    unknown = codes.notna() & labels.isna()
+    if unknown.any():
+        labels = labels.astype(object)
+        labels[unknown] = "WMO code " + codes[unknown].astype("Int64").astype(str)
+    return labels.astype("string")
