@@ -10,8 +10,12 @@ the day of ``max(T - x, 0)`` and ``F(x)`` for the fraction of the day with ``T >
 
 - horizontal cutoff (development continues at the upper-threshold rate): ``A(lower) - A(upper)``;
 - vertical cutoff (no development while ``T > upper``): ``A(lower) - A(upper) - (upper - lower) * F(upper)``;
-- intermediate cutoff (the UC IPM definition: the degree-days above the upper threshold are subtracted from the
-  horizontal-cutoff value): ``max(A(lower) - 2 * A(upper), 0)``.
+- intermediate cutoff (development slows above the upper threshold: the degree-days above it are subtracted
+  from the horizontal-cutoff value, as UC IPM describes it): ``A(lower) - 2 A(upper) + A(2 upper - lower)``.
+  The last term keeps the development rate from going below zero once ``T > 2 upper - lower`` (e.g. above
+  122 °F for 50/86 °F, 90 °F for 50/70 °F); below that temperature it is zero and the value is exactly the
+  UC IPM subtraction. Without it a very hot day could score below the vertical cutoff, which has no development
+  at all above ``upper``; with it ``horizontal >= intermediate >= vertical`` always holds.
 
 For a sine with mean ``M`` and amplitude ``a``, ``A(x) = ((M - x)(pi/2 - theta) + a cos(theta)) / pi`` with
 ``theta = asin((x - M)/a)`` clipped to ``[-pi/2, pi/2]``; that single expression covers the six cases of
@@ -89,7 +93,8 @@ def _sine_parts(tmin: np.ndarray, tmax: np.ndarray, x: float) -> tuple[np.ndarra
     """``A(x)`` and ``F(x)`` for a sine between tmin and tmax (see the module docstring)."""
     mean = (tmax + tmin) * 0.5
     amp = (tmax - tmin) * 0.5
-    z = (x - mean) / np.maximum(amp, np.finfo(amp.dtype).tiny)
+    with np.errstate(over="ignore"):  # amp == 0: z is +-inf, clipped to +-1 below
+        z = (x - mean) / np.maximum(amp, np.finfo(amp.dtype).tiny)
     np.clip(z, -1.0, 1.0, out=z)
     theta = np.arcsin(z)
     above = ((mean - x) * (np.pi / 2 - theta) + amp * np.sqrt(1.0 - z * z)) / np.pi
@@ -109,7 +114,8 @@ def _sine_horizontal(tmin: np.ndarray, tmax: np.ndarray, lower: float, upper: fl
     out = np.zeros_like(mean)
     for x, sign in ((lower, 1.0), (upper, -1.0)):
         z = dt(x) - mean
-        z *= inv
+        with np.errstate(over="ignore"):  # amp == 0: z is +-inf, clipped to +-1 below
+            z *= inv
         np.clip(z, -1.0, 1.0, out=z)
         root = z * z
         np.subtract(dt(1.0), root, out=root)
@@ -147,7 +153,8 @@ def _combine(parts, tmin, tmax, lower: float, upper: float, cutoff: str) -> np.n
     elif cutoff == "vertical":
         dd = a_lo - a_hi - (upper - lower) * f_hi
     else:
-        dd = a_lo - 2 * a_hi
+        a_far, _ = parts(tmin, tmax, 2 * upper - lower)
+        dd = a_lo - 2 * a_hi + a_far
     return np.maximum(dd, 0)
 
 
@@ -158,6 +165,13 @@ def _flat_parts(tmin: np.ndarray, tmax: np.ndarray, x: float) -> tuple[np.ndarra
 
 
 def _single(method: str, tmin, tmax, lower: float, upper: float, cutoff: str) -> np.ndarray:
+    dd = _single_raw(method, tmin, tmax, lower, upper, cutoff)
+    # Exactly zero when the day never passes the lower threshold (asin(1) rounding leaves ~1e-23).
+    dd[tmax <= lower] = 0
+    return dd
+
+
+def _single_raw(method: str, tmin, tmax, lower: float, upper: float, cutoff: str) -> np.ndarray:
     if method.endswith("sine"):
         if cutoff == "horizontal":
             return _sine_horizontal(tmin, tmax, lower, upper)
@@ -277,7 +291,8 @@ def degree_days(
         if tmin_next is not None:
             nx_v = xr.broadcast(tmin_next, tmax_da)[0].transpose(*dims).values
         values = degree_days_array(lo_v, hi_v, tmin_next=nx_v, **kwargs)
-        result = tmax_da.transpose(*dims).copy(data=values).transpose(*tmax_da.dims)
+        order = [*tmax.dims, *(d for d in tmax_da.dims if d not in tmax.dims)]
+        result = tmax_da.transpose(*dims).copy(data=values).transpose(*order)
         return result.rename("dd")
     import pandas as pd
 
