@@ -92,7 +92,15 @@ def archive_daily(
     }
 
     def parse(payload: object, full_url: str = url) -> pd.DataFrame:
-        return parse_block(payload, "daily", variables, timezone=place.timezone, source=SOURCE, url=full_url)
+        return parse_block(
+            payload,
+            "daily",
+            variables,
+            timezone=place.timezone,
+            source=SOURCE,
+            url=full_url,
+            span=(start, end),
+        )
 
     got = fetch(
         SOURCE,

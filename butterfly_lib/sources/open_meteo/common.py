@@ -220,12 +220,14 @@ def parse_block(
     timezone: str,
     source: str,
     url: str,
+    span: tuple[date, date] | None = None,
 ) -> pd.DataFrame:
     """One ``daily``/``hourly``/``minutely_15`` block of one location as a tidy frame.
 
     Daily blocks give a ``date`` column (local midnight, tz-aware); sub-daily ones a ``time`` column. Values are
     converted to the unit in the column name after reading ``<block>_units``; ``null`` stays NaN (or ``<NA>``
-    for codes and flags). ``weather_code`` brings a ``weather`` label column along.
+    for codes and flags). ``weather_code`` brings a ``weather`` label column along. With ``span``, a day
+    outside ``[start, end]`` means the answer is for another request: ``SourceError``.
     """
     table = DAILY_VARIABLES if block == "daily" else SUBDAILY_VARIABLES
     data, units, stamps = read_block(payload, block, timezone=timezone, source=source, url=url)
@@ -233,6 +235,10 @@ def parse_block(
     if missing:
         found = sorted(k for k in data if k != "time")
         raise SourceError(source, url, f"'{block}' block lacks {missing}; fields found: {found}")
+    if span is not None and len(stamps):
+        first, last = stamps.min().date(), stamps.max().date()
+        if first < span[0] or last > span[1]:
+            raise SourceError(source, url, f"asked for {span[0]}..{span[1]}, response covers {first}..{last}")
     out = pd.DataFrame({"date" if block == "daily" else "time": stamps})
     for var in variables:
         column, quantity = table[var]

@@ -102,7 +102,15 @@ def daily_at_points(
             items = locations(payload, len(part), source=source, url=full_url)
             blocks = []
             for (glat, glon), item in zip(part.itertuples(index=False, name=None), items, strict=True):
-                frame = parse_block(item, "daily", variables, timezone=timezone, source=source, url=full_url)
+                frame = parse_block(
+                    item,
+                    "daily",
+                    variables,
+                    timezone=timezone,
+                    source=source,
+                    url=full_url,
+                    span=(start, end),
+                )
                 try:
                     mlat, mlon = float(item["latitude"]), float(item["longitude"])
                 except (KeyError, TypeError, ValueError):
