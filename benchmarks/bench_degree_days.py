@@ -1,0 +1,123 @@
+"""Benchmark of the degree-day engine: 1,000 locations x 30 years of daily single-sine degree days with a
+horizontal cutoff, then accumulation and normals, against the targets of issue 4 (<= 1 s, <= 2 s more).
+
+Input: the real NOAA Portland airport record 1991-2020 (USW00024229), tiled across 1,000 locations, each with
+its own constant offset (-5..+5 F) and day-to-day noise (sd 1.5 F): real seasonal structure, synthetic spread.
+The per-day Python loop (the Zalom formulas with ``math``) is timed on a subset and extrapolated.
+
+Run: ``.venv/bin/python benchmarks/bench_degree_days.py``
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from butterfly_lib.analysis.degree_days import accumulate_array, degree_days, normals_array, season_cube
+
+NOAA = Path(__file__).resolve().parent.parent / "data" / "noaa" / "USW00024229_portland_airport_1940-2024.csv"
+LOCATIONS = 1000
+LOWER, UPPER = 50.0, 86.0
+LOOP_SUBSET = 200_000
+
+
+def tiled_record(n_locations: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
+    raw = pd.read_csv(NOAA, parse_dates=["DATE"]).set_index("DATE")
+    raw = raw.loc["1991-01-01":"2020-12-31"]
+    dates = pd.date_range("1991-01-01", "2020-12-31", freq="D")
+    raw = raw.reindex(dates)
+    rng = np.random.default_rng(seed)
+    offset = rng.uniform(-5, 5, size=(n_locations, 1)).astype(np.float32)
+    shape = (n_locations, len(dates))
+    a = raw["TMIN"].to_numpy(np.float32) + offset + rng.normal(0, 1.5, shape).astype(np.float32)
+    b = raw["TMAX"].to_numpy(np.float32) + offset + rng.normal(0, 1.5, shape).astype(np.float32)
+    return np.minimum(a, b), np.maximum(a, b), dates
+
+
+def single_sine_loop(tmin: float, tmax: float, lower: float, upper: float) -> float:
+    """Per-day reference: Zalom et al. (1983) Table 5, horizontal cutoff, one day at a time."""
+    if tmin >= upper:
+        return upper - lower
+    if tmax <= lower:
+        return 0.0
+    mean, amp = (tmax + tmin) / 2, (tmax - tmin) / 2
+    if tmin >= lower and tmax <= upper:
+        return mean - lower
+    if tmin < lower and tmax <= upper:
+        t1 = math.asin((lower - mean) / amp)
+        return ((mean - lower) * (math.pi / 2 - t1) + amp * math.cos(t1)) / math.pi
+    t2 = math.asin((upper - mean) / amp)
+    if tmin >= lower:
+        return (
+            (mean - lower) * (t2 + math.pi / 2) + (upper - lower) * (math.pi / 2 - t2) - amp * math.cos(t2)
+        ) / math.pi
+    t1 = math.asin((lower - mean) / amp)
+    return (
+        (mean - lower) * (t2 - t1)
+        + amp * (math.cos(t1) - math.cos(t2))
+        + (upper - lower) * (math.pi / 2 - t2)
+    ) / math.pi
+
+
+def best_of(fn, repeats: int = 3) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main() -> None:
+    tmin, tmax, dates = tiled_record(LOCATIONS)
+    n_days = tmin.size
+    print(
+        f"input: NOAA USW00024229 1991-2020 tiled over {LOCATIONS} locations with synthetic offsets and noise"
+    )
+    print(f"       {LOCATIONS} x {tmin.shape[1]} = {n_days:,} location-days, float32")
+
+    t_dd, dd = best_of(lambda: degree_days(tmin, tmax, lower=LOWER, upper=UPPER, method="single-sine"))
+    t_dd64, _ = best_of(
+        lambda: degree_days(tmin.astype(np.float64), tmax.astype(np.float64), lower=LOWER, upper=UPPER)
+    )
+    print(
+        f"single-sine, horizontal cutoff, {LOWER:g}/{UPPER:g} F: {t_dd:.3f} s float32 (target <= 1 s); "
+        f"{t_dd64:.3f} s float64 incl. conversion"
+    )
+
+    def accumulate_and_normals():
+        cum = accumulate_array(dd, dates)
+        cube, seasons = season_cube(cum, dates)
+        return cum, normals_array(cube, seasons, period=(1991, 2020))
+
+    t_rest, (cum, stats) = best_of(accumulate_and_normals)
+    t_acc, _ = best_of(lambda: accumulate_array(dd, dates))
+    print(
+        f"accumulation + season cube + normals (mean, median, p10, p90): {t_rest:.3f} s (target <= 2 s; "
+        f"accumulation alone {t_acc:.3f} s)"
+    )
+    print(f"total: {t_dd + t_rest:.3f} s")
+
+    flat_min, flat_max = tmin.reshape(-1)[:LOOP_SUBSET].tolist(), tmax.reshape(-1)[:LOOP_SUBSET].tolist()
+    start = time.perf_counter()
+    looped = [single_sine_loop(a, b, LOWER, UPPER) for a, b in zip(flat_min, flat_max, strict=True)]
+    t_loop_subset = time.perf_counter() - start
+    t_loop = t_loop_subset * n_days / LOOP_SUBSET
+    err = float(np.max(np.abs(np.asarray(looped) - dd.reshape(-1)[:LOOP_SUBSET])))
+    print(
+        f"per-day Python loop: {t_loop_subset:.3f} s for {LOOP_SUBSET:,} days, extrapolated to {t_loop:.1f} s "
+        f"for {n_days:,}: vectorized is {t_loop / t_dd:.0f}x faster (max |difference| {err:.1e} dd, float32)"
+    )
+    print(
+        f"check: normal mean on 30 June over locations: {np.nanmean(stats['mean'][:, 180]):.1f} dd "
+        f"(range {np.nanmin(stats['mean'][:, 180]):.0f}..{np.nanmax(stats['mean'][:, 180]):.0f}); "
+        f"season 2020 total at location 0: {cum[0, -1]:.0f} dd"
+    )
+
+
+if __name__ == "__main__":
+    main()
