@@ -1,0 +1,52 @@
+"""Seasonality (``/observations/histogram``): observations of a taxon in a place per week of the year.
+
+Look here for the seasonality sparklines and flight-period shapes. One request, all years, observed dates
+(``date_field=observed``, ``interval=week_of_year``), cached for a day (``Tier.CURRENT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from butterfly_lib.errors import SourceError
+from butterfly_lib.http import Tier
+from butterfly_lib.http.session import ButterflySession
+from butterfly_lib.place import PORTLAND
+from butterfly_lib.provenance import attach
+from butterfly_lib.sources.inaturalist import client, parse, validate
+from butterfly_lib.sources.inaturalist.places import place_label
+from butterfly_lib.sources.inaturalist.query import search_params
+
+PATH = "observations/histogram"
+
+
+def week_of_year(
+    where: object = PORTLAND,
+    taxon_id: int | str = validate.BUTTERFLIES,
+    *,
+    quality_grades: str | Iterable[str] = validate.DEFAULT_QUALITY_GRADES,
+    session: ButterflySession | None = None,
+) -> pd.DataFrame:
+    """Columns: week (1..53, iNaturalist's week of the year), count (observations, all years; Int64)."""
+    params = {
+        **search_params(where, taxon_id, quality_grades),
+        "interval": "week_of_year",
+        "date_field": "observed",
+    }
+    fetched = client.get(
+        PATH,
+        params,
+        tier=Tier.CURRENT,
+        check=client.envelope_check(PATH, params, dict),
+        location=place_label(where),
+        session=session,
+    )
+    frame = parse.histogram_frame(fetched.data, "week_of_year", "week", fetched.url)
+    if not frame["week"].between(1, 53).all():
+        raise SourceError(client.SOURCE, fetched.url, f"weeks outside 1..53: {frame['week'].tolist()[:5]}")
+    return attach(frame, fetched.provenance)
+
+
+seasonality = week_of_year
