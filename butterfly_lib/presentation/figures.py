@@ -1,0 +1,275 @@
+"""Matplotlib figures for the pages: season curve, 15-minute sunshine, 16-day outlook, flight windows,
+hindcast skill.
+
+Look here to change a chart. Every builder is pure (frames in, ``Figure`` out, no fetching), draws at phone
+width (``style.FIGSIZE``) with large fonts, puts units on every axis and the data sources in a caption, and
+stamps "SIMULATED ..." / "DERIVED ..." inside the figure whenever the data it shows is not observed (read from
+the frames' provenance). Inputs are the frames ``butterfly_lib.sources`` and ``butterfly_lib.analysis`` return;
+each docstring names the columns it reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from butterfly_lib.analysis.degree_days.accumulate import season_calendar
+from butterfly_lib.presentation.style import (
+    COOL,
+    NORMAL,
+    SUN,
+    WARM,
+    caption,
+    house_style,
+    kinds_of,
+    new_figure,
+    source_line,
+    stamp,
+)
+from butterfly_lib.provenance import Provenance, provenance_of
+
+MONTH_STARTS = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def to_units(celsius: pd.Series | np.ndarray, units: str) -> np.ndarray:
+    """°C values in the page's units (``"F"`` or ``"C"``)."""
+    c = np.asarray(celsius, dtype=float)
+    return c * 9.0 / 5.0 + 32.0 if units == "F" else c
+
+
+def _stamp_kinds(ax, provs: Sequence[Provenance | None], what: str = "") -> None:
+    kinds = kinds_of(provs)
+    if "simulated" in kinds:
+        stamp(ax, "simulated", f"SIMULATED {what}".strip())
+    elif "derived" in kinds:
+        stamp(ax, "derived", f"DERIVED {what}".strip())
+
+
+def _naive(series: pd.Series) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    idx = pd.DatetimeIndex(series.index)
+    if idx.tz is not None:
+        idx = idx.tz_localize(None)
+    return idx.normalize(), series.to_numpy(dtype=float)
+
+
+def _dd_unit(units: str) -> str:
+    return f"°{units}·days"
+
+
+@house_style
+def season_curve(
+    cum: pd.Series,
+    normals: pd.DataFrame,
+    as_of: date | pd.Timestamp,
+    *,
+    units: str = "F",
+    lower: float | None = None,
+    method: str = "",
+    last_year: pd.Series | None = None,
+    forecast: pd.Series | None = None,
+    sources: Sequence[Provenance | None] = (),
+) -> Figure:
+    """This season's cumulative degree days against the normal band.
+
+    ``cum``: ``cum_dd`` on a DatetimeIndex (``analysis.degree_days.accumulate``), drawn up to ``as_of``;
+    ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``: index season day 1..365, columns ``mean``, ``p10``,
+    ``p90`` (``analysis.degree_days.normals``; ``attrs["period"]`` names the years). ``last_year``: optional
+    earlier season for comparison. A marker shows ``as_of``.
+    """
+    fig, ax = new_figure()
+    as_of = pd.Timestamp(as_of).normalize()
+    doy = np.asarray(normals.index, dtype=int)
+    period = normals.attrs.get("period")
+    label = f"normal {period[0]}–{period[1]}" if period else "normal"
+    ax.fill_between(
+        doy,
+        normals["p10"],
+        normals["p90"],
+        color=NORMAL,
+        alpha=0.25,
+        lw=0,
+        label=f"{label}: 10th–90th percentile",
+    )
+    ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label=f"{label}: mean")
+    idx, values = _naive(cum)
+    keep = (idx.year == as_of.year) & (idx <= as_of)
+    idx, values = idx[keep], values[keep]
+    _, sday, _ = season_calendar(idx)
+    ax.plot(sday, values, color=WARM, lw=2.5, label=f"{as_of.year}")
+    if forecast is not None and len(forecast):
+        f_idx, f_val = _naive(forecast)
+        ahead = (f_idx >= as_of) & (f_idx.year == as_of.year)
+        _, f_day, _ = season_calendar(f_idx[ahead])
+        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label=f"{as_of.year}, forecast")
+    if last_year is not None and len(last_year):
+        ly_idx, ly_val = _naive(last_year)
+        _, ly_day, _ = season_calendar(ly_idx)
+        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=f"{ly_idx[0].year}")
+    hit = np.flatnonzero(idx == as_of)
+    if hit.size:
+        x, y = sday[hit[-1]], float(values[hit[-1]])
+        ax.axvline(x, color="black", lw=0.8, alpha=0.6)
+        ax.plot([x], [y], "o", color=WARM, ms=8, mec="black", zorder=5)
+        ax.annotate(
+            f"{as_of:%b %d}: {y:,.0f}",
+            (x, y),
+            xytext=(-8, 10),
+            textcoords="offset points",
+            ha="right",
+            fontsize=11,
+            fontweight="bold",
+        )
+    ax.set_xticks(MONTH_STARTS, MONTH_NAMES)
+    ax.set_xlim(1, 365)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("day of the year (month starts)")
+    ax.set_ylabel(f"cumulative degree days ({_dd_unit(units)})")
+    base = f" above {lower:g} °{units}" if lower is not None else ""
+    ax.set_title(f"Growing degree days{base} since 1 January")
+    ax.legend(loc="upper left", frameon=False)
+    _stamp_kinds(ax, list(sources), "data")
+    caption(
+        fig, source_line(sources, "Source: see provenance below") + (f" · method: {method}" if method else "")
+    )
+    return fig
+
+
+@house_style
+def sunshine_timeline(
+    minutely: pd.DataFrame, *, days: int = 3, sources: Sequence[Provenance | None] = ()
+) -> Figure:
+    """Sunshine minutes per quarter hour for the next ``days`` days, one row per day, night shaded.
+
+    ``minutely``: ``time`` (tz-aware local), ``sunshine_min`` (0–15), ``is_day`` (1/0) as
+    ``sources.open_meteo.forecast_minutely_15`` returns them.
+    """
+    frame = minutely.dropna(subset=["time"]).copy()
+    local = pd.DatetimeIndex(frame["time"])
+    frame["day"] = local.normalize()
+    frame["hour"] = (local.hour + local.minute / 60.0).to_numpy()
+    day_list = sorted(frame["day"].unique())[:days]
+    sources = list(sources) or [provenance_of(minutely)]
+    fig, axes = new_figure(
+        figsize=(7.0, 1.6 + 1.5 * max(len(day_list), 1)),
+        nrows=max(len(day_list), 1),
+        sharex=True,
+        squeeze=False,
+    )
+    axes = axes[:, 0]
+    for ax, day in zip(axes, day_list, strict=False):
+        part = frame[frame["day"] == day]
+        night = part["is_day"].fillna(1).to_numpy() == 0 if "is_day" in part else np.zeros(len(part), bool)
+        ax.bar(part["hour"] + 0.125, part["sunshine_min"], width=0.25, color=SUN, edgecolor="none")
+        ax.bar(part["hour"][night] + 0.125, 15, width=0.25, color="#1b2a49", alpha=0.12, edgecolor="none")
+        total = float(part["sunshine_min"].sum()) / 60.0
+        ax.set_ylim(0, 15)
+        ax.set_yticks([0, 5, 10, 15])
+        ax.set_title(f"{pd.Timestamp(day):%a %b %d}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+    for ax in axes:
+        ax.set_ylabel("min", fontsize=11)
+    axes[-1].set_xlim(0, 24)
+    axes[-1].set_xticks(range(0, 25, 3), [f"{h:02d}:00" for h in range(0, 25, 3)])
+    axes[-1].set_xlabel("local time (hours)")
+    fig.suptitle("Sunshine per 15 minutes (minutes of sun, 0–15); shaded = night", fontsize=12)
+    _stamp_kinds(axes[0], sources, "data")
+    caption(fig, source_line(sources, "Source: Open-Meteo forecast, minutely_15 sunshine_duration"))
+    return fig
+
+
+def _ensemble_band(ensemble_q: pd.DataFrame | None, variable: str) -> pd.DataFrame | None:
+    if ensemble_q is None or ensemble_q.empty or "variable" not in ensemble_q:
+        return None
+    part = ensemble_q[ensemble_q["variable"] == variable]
+    if part.empty or not {"p10", "p90"} <= set(part.columns):
+        return None
+    return part.assign(day=pd.DatetimeIndex(part["date"]).tz_localize(None).normalize())
+
+
+@house_style
+def outlook_chart(
+    daily: pd.DataFrame,
+    *,
+    units: str = "F",
+    ensemble_q: pd.DataFrame | None = None,
+    index: pd.Series | None = None,
+    sources: Sequence[Provenance | None] = (),
+) -> Figure:
+    """The 16-day outlook: sunshine bars (daylight as outline) and high/low temperature lines, with the
+    ensemble's 10th–90th percentile band of the daily high when ``ensemble_q`` is given.
+
+    ``daily``: ``date``, ``sunshine_h``, ``daylight_h``, ``tmax_c``, ``tmin_c`` (``forecast_daily``).
+    ``ensemble_q``: long frame ``variable, date, p10, p50, p90`` (``ensemble_quantiles``). ``index``: optional
+    0–100 viewing index aligned with ``daily`` rows, printed above the bars.
+    """
+    days = pd.DatetimeIndex(daily["date"])
+    days = days.tz_localize(None) if days.tz is not None else days
+    x = mdates.date2num(days.normalize().to_pydatetime())
+    sources = list(sources) or [provenance_of(daily)]
+    fig, ax = new_figure(figsize=(7.0, 4.4))
+    if "daylight_h" in daily:
+        ax.bar(x, daily["daylight_h"], width=0.8, color="none", edgecolor="#bbbbbb", label="daylight (h)")
+    ax.bar(x, daily["sunshine_h"], width=0.8, color=SUN, alpha=0.9, label="sunshine (h)")
+    top = float(np.nanmax(daily.get("daylight_h", daily["sunshine_h"]))) if len(daily) else 16.0
+    ax.set_ylim(0, max(top, 1.0) * 1.18)
+    ax.set_ylabel("sunshine (hours per day)")
+    if index is not None:
+        for xi, v, h in zip(
+            x, np.asarray(index, dtype=float), daily["sunshine_h"].to_numpy(float), strict=True
+        ):
+            if np.isfinite(v):
+                ax.text(
+                    xi,
+                    (h if np.isfinite(h) else 0) + 0.3,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                    color="#333333",
+                )
+    t = ax.twinx()
+    t.spines["right"].set_visible(True)
+    t.grid(False)
+    band = _ensemble_band(ensemble_q, "tmax_c")
+    ens_provs = [provenance_of(ensemble_q)] if ensemble_q is not None else []
+    if band is not None:
+        bx = mdates.date2num(band["day"].dt.to_pydatetime() if hasattr(band["day"], "dt") else band["day"])
+        ens_kind = "simulated" if any(p and p.kind == "simulated" for p in ens_provs) else "ensemble"
+        t.fill_between(
+            bx,
+            to_units(band["p10"], units),
+            to_units(band["p90"], units),
+            color=WARM,
+            alpha=0.15,
+            lw=0,
+            label=f"high, {ens_kind} ensemble 10–90 %",
+        )
+    t.plot(x, to_units(daily["tmax_c"], units), color=WARM, marker="o", ms=4, lw=2, label=f"high (°{units})")
+    t.plot(x, to_units(daily["tmin_c"], units), color=COOL, marker="o", ms=4, lw=2, label=f"low (°{units})")
+    t.set_ylabel(f"temperature (°{units})")
+    t.tick_params(labelsize=11)
+    t.yaxis.label.set_fontsize(12)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d"))
+    ax.set_xlabel(f"date ({days.min():%b %Y})" if len(days) else "date")
+    ax.set_title(
+        "Next 16 days: sunshine and temperature"
+        + (" (numbers: viewing index 0–100)" if index is not None else ""),
+        fontsize=12,
+    )
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = t.get_legend_handles_labels()
+    ax.legend(
+        h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False, fontsize=9
+    )
+    if any(p and p.kind == "simulated" for p in ens_provs) and band is not None:
+        stamp(ax, "simulated", "SIMULATED ensemble band")
+    else:
+        _stamp_kinds(ax, sources, "data")
+    caption(fig, source_line([*sources, *ens_provs], "Source: Open-Meteo forecast"))
+    return fig

@@ -1,0 +1,201 @@
+"""What every page says about its data: the banner at the top and the provenance footer at the bottom.
+
+Look here to change the offline/stale/simulated notices or the footer. ``page_banner`` reads the mode from the
+environment the runner sets (``BUTTERFLY_SNAPSHOT`` = the snapshot's as-of date in offline fallback,
+``BUTTERFLY_OFFLINE``) and the datasets' provenance (stale, derived, simulated); ``provenance_footer`` lists
+each dataset (source, URL, fetched_at, live/cached/stale/offline, kind, notice), the page parameters, the
+package version and this run's request counts. All text is escaped; URLs become links only when http(s).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from butterfly_lib.presentation.safe import Html, esc, link
+from butterfly_lib.provenance import Provenance, provenance_of
+
+BANNER_CSS = """<style>
+.bp-banner{border-radius:6px;padding:8px 12px;margin:0 0 10px 0;font-size:0.95em;line-height:1.35}
+.bp-banner-offline{background:#fff3cd;border:2px solid #b8860b;color:#3d2c00}
+.bp-banner-stale{background:#fde7ea;border:1px solid #b00020;color:#5a0010}
+.bp-banner-live{background:#eef6ee;border:1px solid #5a8f5a;color:#1e3d1e}
+.bp-banner p{margin:2px 0}
+.bp-label{display:inline-block;padding:0 6px;border-radius:4px;font-size:0.8em;font-weight:bold;margin-right:4px}
+.bp-label-simulated{background:#fde7ea;color:#b00020;border:1px solid #b00020}
+.bp-label-derived{background:#fff4d6;color:#6a4c00;border:1px solid #6a4c00}
+.bp-label-offline,.bp-label-stale{background:#fff;color:#3d2c00;border:1px solid #b8860b}
+.bp-provenance{font-size:0.85em;color:#333;border-top:1px solid #ccc;margin-top:1.5em;padding-top:0.5em}
+.bp-provenance table{border-collapse:collapse;display:block;overflow-x:auto}
+.bp-provenance td,.bp-provenance th{padding:2px 6px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+</style>"""
+
+Datasets = Mapping[str, Any]
+
+
+def _provs(datasets: Datasets) -> dict[str, Provenance]:
+    out: dict[str, Provenance] = {}
+    for name, obj in datasets.items():
+        p = obj if isinstance(obj, Provenance) else provenance_of(obj)
+        if p is not None:
+            out[name] = p
+    return out
+
+
+def snapshot_date() -> str | None:
+    """The bundled snapshot's as-of date when the runner fell back to it (``BUTTERFLY_SNAPSHOT``), else None."""
+    value = os.environ.get("BUTTERFLY_SNAPSHOT", "").strip()
+    return value or None
+
+
+def banner_lines(datasets: Datasets, snapshot: str | None = None) -> list[tuple[str, str]]:
+    """``[(kind, text)]`` the banner shows: "offline", "stale", "simulated", "derived" notices (plain text)."""
+    provs = _provs(datasets)
+    lines: list[tuple[str, str]] = []
+    if snapshot:
+        lines.append(
+            (
+                "offline",
+                (
+                    f"Offline: showing the bundled snapshot of {snapshot} built from real recordings "
+                    "(Open-Meteo forecasts and sunshine, iNaturalist sightings and species counts as an earlier planner "
+                    "published them, NOAA Portland airport record), because the live APIs could not be reached. "
+                    "Dates on this page are relative to the snapshot date, not today."
+                ),
+            )
+        )
+    elif any(p.offline for p in provs.values()):
+        lines.append(
+            (
+                "offline",
+                "Offline: every dataset on this page was served from the request cache; "
+                "nothing was fetched live.",
+            )
+        )
+    for name, p in provs.items():
+        if p.stale:
+            when = p.fetched_at.strftime("%Y-%m-%d %H:%M %Z").strip() if p.fetched_at else "earlier"
+            lines.append(
+                (
+                    "stale",
+                    f"Stale: {name} ({p.source}) could not be refreshed; showing the copy fetched {when}.",
+                )
+            )
+    for kind in ("simulated", "derived"):
+        for name, p in provs.items():
+            if p.kind == kind:
+                detail = f": {p.notice}" if p.notice else ""
+                lines.append((kind, f"{kind.capitalize()} data in {name} ({p.source}){detail}"))
+    return lines
+
+
+def page_banner(datasets: Datasets | None = None, *, snapshot: str | None = None) -> Html:
+    """The notice at the top of a page: offline snapshot (from ``BUTTERFLY_SNAPSHOT`` unless ``snapshot`` is
+    given), stale datasets, simulated and derived data; a short "live data" line when there is nothing to flag."""
+    snapshot = snapshot if snapshot is not None else snapshot_date()
+    lines = banner_lines(datasets or {}, snapshot)
+    if not lines:
+        provs = _provs(datasets or {})
+        latest = max((p.fetched_at for p in provs.values() if p.fetched_at), default=None)
+        when = f" (newest fetched {latest:%Y-%m-%d %H:%M %Z})" if latest else ""
+        return Html(
+            f'{BANNER_CSS}<div class="bp-banner bp-banner-live" role="status"><p>Live data{esc(when)}.</p></div>'
+        )
+    worst = (
+        "offline"
+        if lines[0][0] == "offline"
+        else ("stale" if any(k == "stale" for k, _ in lines) else "live")
+    )
+    body = "".join(
+        f'<p class="bp-note bp-note-{esc(k)}"><span class="bp-label bp-label-{esc(k)}">{esc(k)}</span> {esc(t)}</p>'
+        for k, t in lines
+    )
+    return Html(f'{BANNER_CSS}<div class="bp-banner bp-banner-{worst}" role="status">{body}</div>')
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M %Z").strip() if value else "—"
+
+
+def provenance_rows(datasets: Datasets) -> list[dict[str, Any]]:
+    """One plain dict per dataset: name, source, kind, status, fetched_at, expires, from_cache, offline, stale,
+    location, url, notice, parameters (what the footer shows and the page's JSON files can store)."""
+    return [{"dataset": name, **p.to_dict()} for name, p in _provs(datasets).items()]
+
+
+def provenance_footer(
+    datasets: Datasets,
+    params: Any = None,
+    *,
+    request_log: Any = None,
+    generated_at: datetime | None = None,
+) -> Html:
+    """The footer of a page: one row per dataset, the page parameters (``PageParams`` or a dict), the package
+    version, when the page was generated and (when given) the run's request log per source."""
+    from butterfly_lib import __version__
+
+    rows = []
+    for name, p in _provs(datasets).items():
+        url_cell = link(p.url, p.url if len(p.url) <= 70 else p.url[:67] + "…")
+        req = ", ".join(f"{k}={v}" for k, v in sorted(p.parameters.items()) if k not in ("urls",))
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{c}</td>"
+                for c in (
+                    esc(name),
+                    esc(p.source),
+                    esc(p.kind),
+                    esc(p.status),
+                    esc(_fmt_time(p.fetched_at)),
+                    esc(_fmt_time(p.expires)),
+                    esc(p.location),
+                    url_cell,
+                    esc(req[:300]),
+                    esc(p.notice),
+                )
+            )
+            + "</tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "dataset",
+            "source",
+            "kind",
+            "status",
+            "fetched at",
+            "expires",
+            "location",
+            "URL",
+            "request parameters",
+            "notice",
+        )
+    )
+    table = (
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else "<p>No datasets.</p>"
+    )
+    pdict = params.to_dict() if hasattr(params, "to_dict") else dict(params or {})
+    plist = ", ".join(f"<code>{esc(k)}={esc(v)}</code>" for k, v in pdict.items())
+    log = ""
+    if request_log is not None and hasattr(request_log, "rows"):
+        items = [", ".join(f"{esc(k)}: {esc(v)}" for k, v in r.items()) for r in request_log.rows()]
+        log = "<p><b>Requests this run:</b> " + ("; ".join(items) or "none") + "</p>"
+    mode = (
+        "offline snapshot " + esc(snapshot_date())
+        if snapshot_date()
+        else ("offline (cache only)" if os.environ.get("BUTTERFLY_OFFLINE") else "live")
+    )
+    gen = generated_at or datetime.now().astimezone()
+    return Html(
+        f'{BANNER_CSS}<footer class="bp-provenance"><h4>Provenance</h4>{table}'
+        f"<p><b>Page parameters:</b> {plist or 'none'}</p>{log}"
+        f"<p><b>Mode:</b> {mode} · <b>butterfly-planner</b> {esc(__version__)} · "
+        f"<b>generated</b> {esc(_fmt_time(gen))}</p>"
+        "<p>Data: iNaturalist observations and photos carry their observers' licences (mostly CC BY-NC); "
+        "Open-Meteo data is CC BY 4.0; NOAA NCEI GHCN-Daily is public domain.</p></footer>"
+    )

@@ -1,0 +1,162 @@
+"""Shared look of every figure: phone-width sizes, large fonts, the stable species palette, captions and labels.
+
+Look here to change fonts or sizes for all figures, to find a species' colour (``species_color``: a hash of the
+taxon id picks from a fixed list, so a species keeps its colour across pages, runs and places), or to add the
+source caption and the "simulated"/"derived" stamp that every figure carries.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import ParamSpec
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from butterfly_lib.provenance import Provenance
+
+P = ParamSpec("P")
+
+#: 20 colours readable on white and distinct enough for small markers (Tableau 10 + darker/lighter partners)
+PALETTE: tuple[str, ...] = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#e6550d",
+    "#31a354",
+    "#843c39",
+    "#7b4173",
+    "#b5a000",
+    "#3182bd",
+    "#636363",
+    "#de2d26",
+    "#0f8a8a",
+)
+
+#: phone-width default: 7 x 4 inches at 110 dpi is ~770 px wide, scaled down cleanly on a phone
+FIGSIZE = (7.0, 4.0)
+RC = {
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+    "figure.dpi": 110,
+    "savefig.dpi": 110,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+}
+
+SUN = "#f2a900"
+WARM = "#d62728"
+COOL = "#1f77b4"
+NORMAL = "#7f7f7f"
+
+
+def species_color(taxon_id: int | float | str | None, name: str | None = None) -> str:
+    """The colour of a species: the same taxon id always gets the same colour (independent of Python's hash
+    seed and of which other species are shown); without a taxon id, the scientific ``name`` picks it; grey when
+    neither is known. Colours repeat across species: 20 colours, hundreds of taxa."""
+    if _missing(taxon_id):
+        if _missing(name) or not str(name).strip():
+            return PALETTE[7]
+        key = "name:" + str(name).strip().lower()
+    elif isinstance(taxon_id, str) and not taxon_id.strip().isdigit():
+        key = taxon_id
+    else:
+        key = str(int(float(taxon_id)))
+    digest = hashlib.sha256(key.encode()).digest()
+    return PALETTE[int.from_bytes(digest[:4], "big") % len(PALETTE)]
+
+
+def house_style(func: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Decorator for figure builders: draw under the house rcParams, then fix sizes so they survive later
+    drawing outside the context (ticks are created lazily), and close the pyplot handle so a notebook shows
+    the returned figure once, not twice."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with plt.rc_context(RC):
+            fig = func(*args, **kwargs)
+            for ax in fig.axes:
+                ax.tick_params(labelsize=RC["xtick.labelsize"])
+                ax.xaxis.label.set_fontsize(RC["axes.labelsize"])
+                ax.yaxis.label.set_fontsize(RC["axes.labelsize"])
+        plt.close(fig)
+        return fig
+
+    return wrapper
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def new_figure(figsize: tuple[float, float] = FIGSIZE, **kwargs) -> tuple[Figure, object]:
+    """``(fig, ax)`` (or an array of axes with ``nrows``/``ncols``) with constrained layout."""
+    return plt.subplots(figsize=figsize, layout="constrained", **kwargs)
+
+
+def caption(fig: Figure, text: str) -> None:
+    """Put a source caption under the figure (small, grey, wrapped)."""
+    fig.supxlabel(text, fontsize=9, color="#444444", wrap=True)
+
+
+def kinds_of(provs: Iterable[Provenance | None]) -> dict[str, list[str]]:
+    """``{"simulated": [notices], "derived": [notices]}`` for the provenances that are not plain observations."""
+    out: dict[str, list[str]] = {}
+    for p in provs:
+        if p is not None and p.kind in ("simulated", "derived"):
+            out.setdefault(p.kind, []).append(p.notice or p.source)
+    return out
+
+
+def stamp(ax, kind: str, text: str | None = None) -> None:
+    """Write a visible label such as "SIMULATED ensemble" in the top-left corner of ``ax``."""
+    label = text or kind.upper()
+    color = "#b00020" if kind == "simulated" else "#6a4c00"
+    ax.text(
+        0.01,
+        0.98,
+        label,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=10,
+        fontweight="bold",
+        color=color,
+        bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": color, "alpha": 0.85},
+        zorder=10,
+    )
+
+
+def source_line(provs: Iterable[Provenance | None], fallback: str = "") -> str:
+    """ "Source: A (kind, status); B (...)" from provenances, de-duplicated, for captions."""
+    seen: list[str] = []
+    for p in provs:
+        if p is None:
+            continue
+        bits = [p.status] + ([p.kind] if p.kind != "observed" else [])
+        item = f"{p.source} ({', '.join(bits)})"
+        if item not in seen:
+            seen.append(item)
+    return "Source: " + "; ".join(seen) if seen else fallback

@@ -1,0 +1,267 @@
+"""Presentation: escaping in tables, popups, legend and banner; http(s)-only links; figure labels with units;
+a stable species palette. Frames come from the real recordings in ``data/`` (see ``presentation_data``)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from butterfly_lib.analysis.degree_days import accumulate, daily_degree_days, normals
+from butterfly_lib.presentation import figures, maps, provenance, style, tables
+from butterfly_lib.presentation.safe import esc, img, link, safe_url
+from tests import presentation_data as pdat
+
+HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "Tom & Jerry's <b>"]
+BAD_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
+            "//evil.example/x", "vbscript:msgbox(1)", 'https://ok.org/" onmouseover="alert(1)', "ftp://x.org/a",
+            "https://ok.org/a b", "", None, 42]
+
+
+def _no_raw_markup(html: str) -> None:
+    assert "<script" not in html.lower()
+    assert "<img src=x" not in html
+    assert "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")  # only escaped copies remain
+    assert not re.search(r'href="\s*(javascript|data|vbscript):', html, re.I)
+    assert not re.search(r'src="\s*(javascript|data|vbscript):', html, re.I)
+
+
+def hostile_sightings() -> pd.DataFrame:
+    real = pdat.sightings().head(6).reset_index(drop=True)
+    real.loc[0, "common_name"] = HOSTILE[0]
+    real.loc[1, "common_name"] = HOSTILE[1]
+    real.loc[2, "scientific_name"] = HOSTILE[2]
+    real.loc[3, "url"] = "javascript:alert(1)"
+    real.loc[4, "photo_url"] = "javascript:alert(1)"
+    real.loc[5, "place_guess"] = HOSTILE[1]
+    return real
+
+
+# ---------------------------------------------------------------- URLs and escaping
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_unsafe_urls_never_become_links_or_images(url):
+    assert safe_url(url) is None
+    assert "href" not in link(url, "x")
+    assert img(url, "x") == ""
+
+
+def test_safe_urls_pass_and_are_attribute_escaped():
+    url = "https://www.inaturalist.org/observations/1?a=1&b=2"
+    assert safe_url(url) == url
+    assert 'href="https://www.inaturalist.org/observations/1?a=1&amp;b=2"' in link(url, "obs")
+
+
+@given(st.text())
+def test_esc_output_never_contains_markup(text):
+    out = esc(text)
+    assert "<" not in out and ">" not in out and '"' not in out
+
+
+@given(st.text())
+def test_link_of_any_text_is_one_anchor_or_none(text):
+    out = link(text, text)
+    assert out.count("<a ") <= 1
+    if safe_url(text) is None:
+        assert "<a " not in out
+
+
+def test_html_table_escapes_cells_headers_caption_and_filters_links():
+    frame = pd.DataFrame({
+        "name": HOSTILE, "url": ["https://www.inaturalist.org/taxa/1", "javascript:alert(1)", None],
+        "photo": ["javascript:alert(1)", "https://static.inaturalist.org/photos/1/square.jpg", "data:x"],
+        "n": [1.234, 2.0, np.nan], "<th>": HOSTILE,
+    })
+    html = tables.html_table(frame, {"photo": "photo", "name": "species", "n": "count", "<th>": "<th>"},
+                             links={"name": "url"}, images={"photo": "name"}, formats={"n": "{:.1f}"},
+                             caption=HOSTILE[1], label="simulated")
+    _no_raw_markup(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count("<a href=") == 1 and 'href="https://www.inaturalist.org/taxa/1"' in html
+    assert html.count("<img ") == 1
+    assert "1.2" in html and "bp-label-simulated" in html and "&lt;th&gt;" in html
+
+
+def test_html_table_names_missing_columns():
+    with pytest.raises(KeyError, match="nope"):
+        tables.html_table(pd.DataFrame({"a": [1]}), ["a", "nope"])
+
+
+def test_sparkline_is_numbers_only_and_marks_the_week():
+    svg = tables.sparkline([0, 1, 5, 2, np.nan], mark=2, color='"><script>')
+    assert svg.startswith("<svg") and "<circle" in svg and "script" not in svg
+    assert tables.sparkline([]) == ""
+
+
+# ---------------------------------------------------------------- map
+
+
+def test_popups_escape_names_and_keep_only_http_links():
+    frame = hostile_sightings()
+    frame["weather"] = ["partly cloudy", HOSTILE[0], None, None, None, None]
+    frame["tmax_c"] = 25.0
+    frame["tmin_c"] = 12.0
+    for row in frame.to_dict("records"):
+        html = maps.popup_html(row)
+        _no_raw_markup(html)
+    first = maps.popup_html(frame.iloc[0].to_dict())
+    assert "&lt;script&gt;" in first and "77/54 °F" in first and "partly cloudy" in first
+    assert "href" not in maps.popup_html(frame.iloc[3].to_dict())
+    assert "<img" not in maps.popup_html(frame.iloc[4].to_dict())
+
+
+def test_weather_text_labels_derived_weather_and_units():
+    row = {"weather": "clear sky", "tmax_c": 30.0, "tmin_c": 15.0, "precipitation_mm": 1.25, "weather_kind": "derived"}
+    assert maps.weather_text(row, "C") == "clear sky · 30/15 °C · 1.2 mm rain · (derived)"
+    assert maps.weather_text({}, "F") == ""
+
+
+def test_map_has_markers_heatmap_controls_and_escaped_legend():
+    import ipyleaflet
+
+    frame = pd.concat([pdat.sightings().head(40), hostile_sightings()], ignore_index=True)
+    m = maps.sightings_map(frame, this_year=2026)
+    groups = [la for la in m.layers if isinstance(la, ipyleaflet.LayerGroup)]
+    markers = [mk for g in groups for mk in g.layers]
+    assert len(markers) == len(frame.dropna(subset=["latitude", "longitude"]))
+    assert all(isinstance(mk.popup.value, str) for mk in markers)
+    for mk in markers:
+        _no_raw_markup(mk.popup.value)
+    assert any(isinstance(la, ipyleaflet.Heatmap) for la in m.layers)
+    kinds = {type(c) for c in m.controls}
+    assert ipyleaflet.LayersControl in kinds and ipyleaflet.LegendControl in kinds
+    legend = next(c for c in m.controls if isinstance(c, ipyleaflet.LegendControl)).legend
+    for name in legend:
+        _no_raw_markup(name)
+    assert any("&lt;script&gt;" in n for n in maps.legend_entries(hostile_sightings()))
+    # marker colour is the species' palette colour
+    tid = frame.iloc[0]["taxon_id"]
+    colours = {mk.fill_color for mk in markers if (mk.location[0], mk.location[1]) == (frame.iloc[0]["latitude"], frame.iloc[0]["longitude"])}
+    assert style.species_color(tid) in colours
+
+
+def test_legend_lists_most_seen_species_first_and_counts_the_rest():
+    frame = pdat.sightings()
+    entries = maps.legend_entries(frame, max_entries=5)
+    assert len(entries) == 6 and list(entries)[-1].startswith("+ ")
+    top = frame["common_name"].value_counts().index[0]
+    assert list(entries)[0].startswith(esc(top))
+
+
+# ---------------------------------------------------------------- palette
+
+
+@given(st.integers(min_value=1, max_value=10**9))
+def test_palette_is_stable_and_from_the_fixed_list(taxon_id):
+    c = style.species_color(taxon_id)
+    assert c in style.PALETTE
+    assert c == style.species_color(taxon_id) == style.species_color(str(taxon_id)) == style.species_color(float(taxon_id))
+
+
+def test_palette_spreads_real_species_over_many_colours():
+    ids = pdat.sightings()["taxon_id"].dropna().unique()
+    assert len({style.species_color(int(t)) for t in ids}) >= 15
+    # fixed expectation: the hash must not depend on the process (PYTHONHASHSEED)
+    assert style.species_color(47224) == style.PALETTE[int.from_bytes(__import__("hashlib").sha256(b"47224").digest()[:4], "big") % 20]
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _texts(fig) -> str:
+    parts = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+    return " ".join(parts)
+
+
+def _axis_labels(fig) -> list[str]:
+    return [lab for ax in fig.axes for lab in (ax.get_xlabel(), ax.get_ylabel()) if lab]
+
+
+def test_outlook_chart_units_sources_and_simulated_stamp():
+    daily = pdat.forecast_daily()
+    fig = figures.outlook_chart(daily, units="F", ensemble_q=pdat.ensemble_band(daily),
+                                index=pd.Series(np.linspace(10, 90, len(daily))))
+    labels = _axis_labels(fig)
+    assert "sunshine (hours per day)" in labels and "temperature (°F)" in labels
+    text = _texts(fig)
+    assert "SIMULATED ensemble band" in text and "Source:" in text and "open_meteo_forecast" in text
+    hi = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_label() == "high (°F)"][0]
+    np.testing.assert_allclose(hi.get_ydata(), daily["tmax_c"] * 9 / 5 + 32)
+
+
+def test_outlook_chart_in_celsius_without_ensemble_has_no_stamp():
+    daily = pdat.forecast_daily()
+    fig = figures.outlook_chart(daily, units="C")
+    assert "temperature (°C)" in _axis_labels(fig)
+    assert "SIMULATED" not in _texts(fig) and "DERIVED" not in _texts(fig)
+
+
+def test_sunshine_timeline_one_panel_per_day_with_totals():
+    minutely = pdat.minutely()
+    fig = figures.sunshine_timeline(minutely)
+    assert "local time (hours)" in _axis_labels(fig)
+    total = minutely["sunshine_min"].sum() / 60
+    assert f"{total:.1f} h of sunshine" in _texts(fig)
+    derived = minutely.copy()
+    derived.attrs["provenance"] = pdat.prov("snapshot", kind="derived", notice="re-encoded")
+    assert "DERIVED" in _texts(figures.sunshine_timeline(derived))
+
+
+def test_season_curve_band_marker_and_units():
+    temps = pdat.noaa_daily()
+    temps = temps[temps["date"] >= "1990-01-01"]
+    cum = accumulate(daily_degree_days(temps).set_index("date")["dd"])
+    nm = normals(cum)
+    fig = figures.season_curve(cum, nm, "2024-06-15", lower=50, last_year=cum[cum.index.year == 2023],
+                               sources=[pdat.prov("noaa")])
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == "cumulative degree days (°F·days)"
+    assert "Jun 15:" in _texts(fig) and "normal 1991–2020: 10th–90th percentile" in _texts(fig)
+    marker = [ln for ln in ax.get_lines() if ln.get_marker() == "o"][0]
+    assert marker.get_ydata()[0] == pytest.approx(cum.loc["2024-06-15"])
+    this_year = [ln for ln in ax.get_lines() if ln.get_label() == "2024"][0]
+    assert this_year.get_xdata().max() == 166  # nothing after as_of
+
+
+# ---------------------------------------------------------------- banner and footer
+
+
+def test_offline_snapshot_banner_and_labels(monkeypatch):
+    monkeypatch.setenv("BUTTERFLY_SNAPSHOT", "2026-06-15")
+    daily = pdat.forecast_daily()
+    ens = pdat.ensemble_band(daily)
+    html = provenance.page_banner({"forecast": daily, "ensemble": ens})
+    assert "Offline: showing the bundled snapshot of 2026-06-15 built from real recordings" in html
+    assert "bp-banner-offline" in html and "Simulated data in ensemble" in html
+
+
+def test_banner_stale_and_escaped_notice(monkeypatch):
+    monkeypatch.delenv("BUTTERFLY_SNAPSHOT", raising=False)
+    stale = pdat.prov("inaturalist", stale=True, notice=HOSTILE[0], kind="derived")
+    html = provenance.page_banner({"sightings": stale})
+    _no_raw_markup(html)
+    assert "Stale: sightings" in html and "Derived data in sightings" in html
+    live = provenance.page_banner({"f": pdat.prov("open_meteo_forecast")})
+    assert "bp-banner-live" in live and "Live data" in live
+
+
+def test_footer_lists_datasets_parameters_version_and_escapes(monkeypatch):
+    from butterfly_lib import __version__
+    from butterfly_lib.http import REQUEST_LOG
+    from butterfly_lib.params import page_params
+
+    p = pdat.prov("inaturalist", notice=HOSTILE[1]).with_(url="javascript:alert(1)", from_cache=True)
+    params = page_params(place_name="Portland <b>", as_of="2026-06-15")
+    html = provenance.provenance_footer({"sightings": p, "forecast": pdat.forecast_daily()}, params,
+                                        request_log=REQUEST_LOG, generated_at=datetime(2026, 6, 15, tzinfo=UTC))
+    _no_raw_markup(html)
+    assert "cached" in html and "live" in html and __version__ in html
+    assert "place_name=Portland &lt;b&gt;" in html and "as_of_date=2026-06-15" in html
+    assert 'href="https://example.org/open_meteo_forecast"' in html
+    assert "2026-06-15 00:00 UTC" in html
