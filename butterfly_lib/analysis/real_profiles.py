@@ -1,0 +1,164 @@
+"""Real emergence profiles: the earlier planner's real Portland-area sightings against the real NOAA record.
+
+Look here for ``real_emergence_profiles``: it turns the two bundled real recordings into the emergence
+profiles the emergence page and the offline snapshot show.
+
+Inputs (frames, read by the caller):
+- ``upstream``: ``data/upstream-site/sightings.csv`` (``observation_id, url, observed_on, latitude, longitude,
+  scientific_name, common_name, taxon_id, photo_url, weather_shown, first_shown``): 2,102 research-grade
+  iNaturalist observations in the NW Oregon / SW Washington box, the sample a daily page showed (about 14 days
+  back to 7 days ahead of each build date's month-day, all years), so they cover January-September only.
+- ``noaa``: the NOAA daily frame ``date, tmax_f, tmin_f`` (Portland International Airport, 1940-10-14 ..
+  2024-12-09).
+
+Method: daily degree days (modified average 50/86 °F by default, any method of ``degree_days``) accumulated
+from 1 January; every sighting takes the airport's accumulation on its day (no per-sighting series exists in
+the recordings, so ``dd_source`` is ``place``). Sightings outside the record (before its first full season,
+1941, or after 2024-12-09) get none and are counted in ``coverage``. The all-butterfly background for the
+effort correction is the whole upstream frame. Then ``emergence.emergence_profiles``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from butterfly_lib.analysis.degree_days import accumulate, degree_days
+from butterfly_lib.analysis.emergence import emergence_profiles, sighting_degree_days
+from butterfly_lib.errors import InvalidInput
+from butterfly_lib.provenance import Provenance, attach
+
+UPSTREAM_COLUMNS = (
+    "observation_id",
+    "observed_on",
+    "latitude",
+    "longitude",
+    "scientific_name",
+    "common_name",
+)
+
+
+def upstream_as_sightings(upstream: pd.DataFrame) -> pd.DataFrame:
+    """The upstream CSV frame in the agreed sightings columns (``obscured`` False: the recordings give
+    public coordinates; fields the page did not keep are empty)."""
+    missing = [c for c in UPSTREAM_COLUMNS if c not in upstream.columns]
+    if missing:
+        raise InvalidInput(
+            "upstream", list(upstream.columns), f"the upstream sightings columns (missing {missing})"
+        )
+    n = len(upstream)
+    return pd.DataFrame(
+        {
+            "id": upstream["observation_id"].astype("int64"),
+            "taxon_id": pd.to_numeric(upstream.get("taxon_id"), errors="coerce").astype("Int64"),
+            "scientific_name": upstream["scientific_name"].astype(str),
+            "common_name": upstream["common_name"].fillna("").astype(str),
+            "rank": "species",
+            "observed_on": pd.to_datetime(upstream["observed_on"]).dt.date,
+            "latitude": upstream["latitude"].astype(float),
+            "longitude": upstream["longitude"].astype(float),
+            "positional_accuracy_m": float("nan"),
+            "obscured": [False] * n,
+            "quality_grade": "research",
+            "photo_url": upstream.get("photo_url", pd.Series([""] * n)).fillna(""),
+            "url": upstream.get("url", pd.Series([""] * n)).fillna(""),
+            "user_login": "",
+            "place_guess": "",
+            "license": "",
+        }
+    )
+
+
+def noaa_cum_dd(
+    noaa: pd.DataFrame,
+    *,
+    lower: float = 50.0,
+    upper: float = 86.0,
+    method: str = "modified-average",
+    cutoff: str = "horizontal",
+) -> pd.Series:
+    """Cumulative degree days (°F, from 1 January) of a NOAA frame ``date, tmax_f, tmin_f``.
+
+    The partial first season (before the record starts) is missing, as ``accumulate``'s gap policy says; its
+    warning is expected here and silenced.
+    """
+    frame = noaa.assign(date=pd.to_datetime(noaa["date"]).dt.normalize()).sort_values("date")
+    dd = degree_days(
+        frame["tmin_f"].astype(float),
+        frame["tmax_f"].astype(float),
+        lower=lower,
+        upper=upper,
+        method=method,
+        cutoff=cutoff,
+    )
+    dd.index = pd.DatetimeIndex(frame["date"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return accumulate(dd)
+
+
+def real_emergence_profiles(
+    upstream: pd.DataFrame,
+    noaa: pd.DataFrame,
+    *,
+    lower: float = 50.0,
+    upper: float = 86.0,
+    method: str = "modified-average",
+    cutoff: str = "horizontal",
+    min_sightings: int = 20,
+    min_years: int = 3,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Emergence profiles of the real upstream sightings against the real NOAA record.
+
+    Returns ``(profiles, coverage)``: ``profiles`` as ``emergence_profiles`` (with ``Provenance`` kind
+    ``derived``); ``coverage`` = ``{"sightings", "with_degree_days", "outside_record", "gap_in_record",
+    "record_first", "record_last", "species", "species_profiled"}``.
+    """
+    sightings = upstream_as_sightings(upstream)
+    cum = noaa_cum_dd(noaa, lower=lower, upper=upper, method=method, cutoff=cutoff)
+    with_dd = sighting_degree_days(sightings, cum)
+    profiles = emergence_profiles(with_dd, min_sightings=min_sightings, min_years=min_years)
+    src = with_dd["dd_source"]
+    valid = cum.dropna()
+    coverage = {
+        "sightings": int(len(with_dd)),
+        "with_degree_days": int(with_dd["cum_dd"].notna().sum()),
+        "outside_record": int((src == "none (outside the temperature record)").sum()),
+        "gap_in_record": int((src == "none (gap in the temperature record)").sum()),
+        "record_first": str(pd.Timestamp(noaa["date"].min()).date()),
+        "record_last": str(pd.Timestamp(noaa["date"].max()).date()),
+        "first_full_season": int(valid.index.min().year) if len(valid) else None,
+        "species": int(with_dd["scientific_name"].nunique()),
+        "species_profiled": int(len(profiles)),
+    }
+    profiles.attrs["coverage"] = coverage
+    attach(
+        profiles,
+        Provenance(
+            source="butterfly_lib.analysis.real_profiles",
+            url="",
+            fetched_at=datetime.now(UTC),
+            expires=None,
+            from_cache=False,
+            location="Portland International Airport (USW00024229); sightings NW Oregon / SW Washington",
+            parameters={
+                "lower": lower,
+                "upper": upper,
+                "method": method,
+                "cutoff": cutoff,
+                "units": "F",
+                "biofix": "01-01",
+                "min_sightings": min_sightings,
+                "min_years": min_years,
+            },  # fmt: skip
+            kind="derived",
+            notice=(
+                "Derived from real iNaturalist sightings (as an earlier planner published them) and the real "
+                "NOAA Portland airport record; every sighting uses the airport's degree days."
+            ),
+        ),
+    )
+    return profiles, coverage
