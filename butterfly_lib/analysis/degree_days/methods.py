@@ -289,6 +289,8 @@ def degree_days(
         hi_v = tmax_da.transpose(*dims).values
         nx_v = None
         if tmin_next is not None:
+            if not isinstance(tmin_next, xr.DataArray):  # plain values are laid out like tmax
+                tmin_next = tmax.copy(data=np.broadcast_to(np.asarray(tmin_next, dtype=float), tmax.shape))
             nx_v = xr.broadcast(tmin_next, tmax_da)[0].transpose(*dims).values
         values = degree_days_array(lo_v, hi_v, tmin_next=nx_v, **kwargs)
         order = [*tmax.dims, *(d for d in tmax_da.dims if d not in tmax.dims)]
