@@ -265,3 +265,47 @@ def test_footer_lists_datasets_parameters_version_and_escapes(monkeypatch):
     assert "place_name=Portland &lt;b&gt;" in html and "as_of_date=2026-06-15" in html
     assert 'href="https://example.org/open_meteo_forecast"' in html
     assert "2026-06-15 00:00 UTC" in html
+
+
+@pytest.fixture(scope="module")
+def emergence_frames():
+    import warnings
+
+    from butterfly_lib.analysis import emergence, emergence_forecast, hindcast
+
+    temps = pdat.noaa_daily()
+    temps = temps[temps["date"] >= "1990-01-01"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cum = accumulate(daily_degree_days(temps).set_index("date")["dd"])
+    nm = normals(cum)
+    sdd = emergence.sighting_degree_days(pdat.sightings(), cum)
+    prof = emergence.emergence_profiles(sdd, min_sightings=10, min_years=3)
+    proj = emergence_forecast.season_projection(cum[:"2024-06-15"], pd.Series(dtype=float, index=pd.DatetimeIndex([])),
+                                                nm, "2024-06-15")
+    win = emergence_forecast.emergence_windows(prof, proj)
+    summary = hindcast.hindcast_summary(hindcast.hindcast(sdd, cum, min_sightings=10))
+    return prof, win, summary
+
+
+def test_flight_windows_both_panels_labelled(emergence_frames):
+    prof, win, _ = emergence_frames
+    fig = figures.flight_windows(win, "2024-06-15", profiles=prof, max_species=10)
+    a1, a2 = fig.axes[:2]
+    assert a1.get_xlabel() == "cumulative degree days (°F·days)" and a2.get_xlabel() == "date in 2024"
+    shown = [t.get_text() for t in a1.get_yticklabels()]
+    first = win.sort_values("dd_p10", kind="stable").iloc[0]
+    assert len(shown) == 10 and shown[0] == first["common_name"][:24]
+    assert f"now {win['cum_dd_as_of'].iloc[0]:,.0f}" in _texts(fig)
+
+
+def test_hindcast_skill_bars_match_summary(emergence_frames):
+    *_, summary = emergence_frames
+    fig = figures.hindcast_skill(summary, max_species=5,
+                                 sources=[pdat.prov("inaturalist", kind="simulated", notice="planted")])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "mean absolute error (days), lower is better"
+    overall = summary[summary["scientific_name"] == "(all species)"].iloc[0]
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    assert round(overall["dd_mae_days"], 6) in widths and round(overall["calendar_mae_days"], 6) in widths
+    assert "SIMULATED" in _texts(fig) and "ALL SPECIES" in _texts(fig)

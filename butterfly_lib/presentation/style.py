@@ -84,18 +84,15 @@ def species_color(taxon_id: int | float | str | None, name: str | None = None) -
 
 
 def house_style(func: Callable[P, Figure]) -> Callable[P, Figure]:
-    """Decorator for figure builders: draw under the house rcParams, then fix sizes so they survive later
-    drawing outside the context (ticks are created lazily), and close the pyplot handle so a notebook shows
-    the returned figure once, not twice."""
+    """Decorator for figure builders: build and lay out the figure under the house rcParams (ticks are created
+    lazily, so it is drawn once inside the context) and close the pyplot handle so a notebook shows the
+    returned figure once, not twice."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
         with plt.rc_context(RC):
             fig = func(*args, **kwargs)
-            for ax in fig.axes:
-                ax.tick_params(labelsize=RC["xtick.labelsize"])
-                ax.xaxis.label.set_fontsize(RC["axes.labelsize"])
-                ax.yaxis.label.set_fontsize(RC["axes.labelsize"])
+            fig.draw_without_rendering()  # create the lazy ticks while the house sizes apply
         plt.close(fig)
         return fig
 
