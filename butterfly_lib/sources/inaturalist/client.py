@@ -105,7 +105,12 @@ def pages(
         if total is None:
             total = fetched.data["total_results"]
         limit = total if max_results is None else min(total, max_results)
-        if not results or got >= limit or page * per_page >= RESULT_CAP:
+        if (
+            not results
+            or got >= limit
+            or page * per_page >= RESULT_CAP
+            or _short_page(fetched.data, per_page)
+        ):
             return
         page += 1
 
@@ -142,9 +147,19 @@ def pages_by_id(
             total = fetched.data["total_results"]
         ids = [r["id"] for r in results if isinstance(r, dict) and isinstance(r.get("id"), int)]
         new_cursor = max([*ids, cursor or 0]) if ids else cursor
-        if not results or got >= min(total, max_results) or new_cursor == cursor:
+        if (
+            not results
+            or got >= min(total, max_results)
+            or new_cursor == cursor
+            or _short_page(fetched.data, want)
+        ):
             return
         cursor = new_cursor
+
+
+def _short_page(data: dict, asked: int) -> bool:
+    """A page shorter than the page size the server confirms it used is the last one."""
+    return data.get("per_page") == asked and len(data["results"]) < asked
 
 
 def expected_pages(n: int, per_page: int) -> int:

@@ -21,6 +21,7 @@ from butterfly_lib.provenance import attach
 from butterfly_lib.sources.inaturalist import client, parse, validate
 
 BATCH = 30
+FAMILY_RANK_LEVEL = 30  # iNaturalist rank_level of a family
 
 
 class TaxonNotFound(SourceError):
@@ -59,16 +60,28 @@ def families(
         for anc in rec.get("ancestors") or []:
             if isinstance(anc, dict) and isinstance(anc.get("id"), int) and "rank" in anc:
                 known[anc["id"]] = anc
-    wanted = {a for rec in records for a in (rec.get("ancestor_ids") or []) if isinstance(a, int)}
+
+    def chain(rec: dict[str, Any]) -> list[int]:
+        return [a for a in (rec.get("ancestor_ids") or []) if isinstance(a, int)] + [rec.get("id")]
+
+    def family_of(rec: dict[str, Any]) -> dict[str, Any] | None:
+        return next((known[a] for a in chain(rec) if a in known and known[a].get("rank") == "family"), None)
+
+    # only taxa below family rank (rank_level < 30) whose family is not yet known need their ancestors looked up
+    unresolved = [
+        r
+        for r in records
+        if family_of(r) is None
+        and not (isinstance(r.get("rank_level"), int | float) and r["rank_level"] >= FAMILY_RANK_LEVEL)
+    ]
+    missing = sorted({a for r in unresolved for a in chain(r) if isinstance(a, int)} - set(known))
     fetches: list[Fetched] = []
-    missing = sorted(wanted - set(known))
     if missing:
         more, fetches = fetch_taxa_records(missing, session=session)
         known.update({r["id"]: r for r in more})
     out: dict[int, tuple[int | None, str | None, str | None]] = {}
     for rec in records:
-        chain = [a for a in (rec.get("ancestor_ids") or []) if isinstance(a, int)] + [rec.get("id")]
-        fam = next((known[a] for a in chain if a in known and known[a].get("rank") == "family"), None)
+        fam = family_of(rec)
         out[rec["id"]] = (
             (fam["id"], fam.get("name"), fam.get("preferred_common_name")) if fam else (None, None, None)
         )
