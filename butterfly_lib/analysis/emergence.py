@@ -78,7 +78,7 @@ def season_of(days: pd.DatetimeIndex, biofix: str = "01-01") -> np.ndarray:
 
 def day_of_year(days: pd.DatetimeIndex) -> np.ndarray:
     """Day of year on a 365-day calendar (29 February counts as 28 February)."""
-    doy = np.asarray(days.dayofyear)
+    doy = np.asarray(days.day_of_year)
     after_feb = np.asarray(days.is_leap_year) & (np.asarray(days.month) > 2)
     leap_day = (np.asarray(days.month) == 2) & (np.asarray(days.day) == 29)
     return doy - after_feb.astype(int) - leap_day.astype(int)

@@ -74,7 +74,7 @@ def hindcast(
     # season day of the sighting on the accumulation's calendar (matches the table rows)
     biofix = table.attrs.get("biofix", "01-01")
     month, day = (int(p) for p in biofix.split("-"))
-    start_doy = int(pd.Timestamp(2001, month, day).dayofyear)
+    start_doy = int(pd.Timestamp(2001, month, day).day_of_year)
     frame["doy"] = (frame["doy"] - start_doy) % 365 + 1
     counts = frame.groupby("scientific_name").agg(n=("season", "size"), y=("season", "nunique"))
     keep = counts.index[(counts["n"] >= min_sightings) & (counts["y"] >= min_years)]
