@@ -199,6 +199,7 @@ def outlook_chart(
     units: str = "F",
     ensemble_q: pd.DataFrame | None = None,
     index: pd.Series | None = None,
+    ensemble_source: Provenance | None = None,
     sources: Sequence[Provenance | None] = (),
 ) -> Figure:
     """The 16-day outlook: sunshine bars (daylight as outline) and high/low temperature lines, with the
@@ -206,7 +207,9 @@ def outlook_chart(
 
     ``daily``: ``date``, ``sunshine_h``, ``daylight_h``, ``tmax_c``, ``tmin_c`` (``forecast_daily``).
     ``ensemble_q``: long frame ``variable, date, p10, p50, p90`` (``ensemble_quantiles``). ``index``: optional
-    0–100 viewing index aligned with ``daily`` rows, printed above the bars.
+    0–100 viewing index aligned with ``daily`` rows, printed above the bars. ``daily`` may instead be a
+    ``viewing_index``/``daily_outlook`` frame: its ``tmax_c_p10``/``tmax_c_p90`` give the band and its
+    ``viewing_index`` the numbers; then pass the ensemble's provenance as ``ensemble_source``.
     """
     days = pd.DatetimeIndex(daily["date"])
     days = days.tz_localize(None) if days.tz is not None else days
@@ -219,6 +222,19 @@ def outlook_chart(
     top = float(np.nanmax(daily.get("daylight_h", daily["sunshine_h"]))) if len(daily) else 16.0
     ax.set_ylim(0, max(top, 1.0) * 1.18)
     ax.set_ylabel("sunshine (hours per day)")
+    if index is None and "viewing_index" in daily:
+        index = daily["viewing_index"]
+    if ensemble_q is None and {"tmax_c_p10", "tmax_c_p90"} <= set(daily.columns):
+        ensemble_q = pd.DataFrame(
+            {
+                "variable": "tmax_c",
+                "date": daily["date"],
+                "p10": daily["tmax_c_p10"],
+                "p90": daily["tmax_c_p90"],
+            }
+        ).dropna(subset=["p10", "p90"])
+        if ensemble_source is not None:
+            ensemble_q.attrs["provenance"] = ensemble_source
     if index is not None:
         for xi, v, h in zip(
             x, np.asarray(index, dtype=float), daily["sunshine_h"].to_numpy(float), strict=True
@@ -237,7 +253,7 @@ def outlook_chart(
     t.spines["right"].set_visible(True)
     t.grid(False)
     band = _ensemble_band(ensemble_q, "tmax_c")
-    ens_provs = [provenance_of(ensemble_q)] if ensemble_q is not None else []
+    ens_provs = [ensemble_source or provenance_of(ensemble_q)] if ensemble_q is not None else []
     if band is not None:
         bx = mdates.date2num(band["day"].dt.to_pydatetime() if hasattr(band["day"], "dt") else band["day"])
         ens_kind = "simulated" if any(p and p.kind == "simulated" for p in ens_provs) else "ensemble"

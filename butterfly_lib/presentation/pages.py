@@ -1,0 +1,180 @@
+"""Page glue the notebooks call: temperatures to this season's degree days, the index-card summaries, and
+writing a page's data files next to it.
+
+Look here for what a page writes into ``params.output_dir``: ``<name>-<table>.csv`` for its data,
+``<name>-provenance.json`` and ``<name>-summary.json`` (the index cards; keys fixed by the site contract:
+degree_days {as_of, cum_dd, normal_mean, diff_dd, days_ahead, percentile_rank, method, units}; forecast
+{best_days}; species {flying_now}; emergence {expected_soon}). No fetching here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from butterfly_lib.analysis.degree_days import accumulate, daily_degree_days
+from butterfly_lib.errors import InvalidInput
+from butterfly_lib.presentation.page_tables import taxon_url
+from butterfly_lib.presentation.provenance import provenance_rows
+from butterfly_lib.presentation.safe import Html, esc
+
+
+def temperatures(frame: pd.DataFrame, units: str = "F") -> pd.DataFrame:
+    """``date`` (naive local day), ``tmin``, ``tmax`` in ``units`` from an Open-Meteo (``tmax_c``/``tmin_c``)
+    or NOAA (``tmax_f``/``tmin_f``) daily frame; provenance kept."""
+    if {"tmax_c", "tmin_c"} <= set(frame.columns):
+        hi, lo = frame["tmax_c"].astype(float), frame["tmin_c"].astype(float)
+        if units == "F":
+            hi, lo = hi * 1.8 + 32.0, lo * 1.8 + 32.0
+    elif {"tmax_f", "tmin_f"} <= set(frame.columns):
+        hi, lo = frame["tmax_f"].astype(float), frame["tmin_f"].astype(float)
+        if units == "C":
+            hi, lo = (hi - 32.0) / 1.8, (lo - 32.0) / 1.8
+    else:
+        raise InvalidInput("temperatures", list(frame.columns), "a frame with tmax_c/tmin_c or tmax_f/tmin_f")
+    days = pd.DatetimeIndex(pd.to_datetime(frame["date"]))
+    days = (days.tz_localize(None) if days.tz is not None else days).normalize()
+    out = pd.DataFrame({"date": days, "tmin": lo.to_numpy(), "tmax": hi.to_numpy()})
+    out = out.drop_duplicates("date", keep="last").sort_values("date").reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def season_degree_days(frame: pd.DataFrame, params: Any) -> pd.Series:
+    """Cumulative degree days from 1 January of a daily temperature frame, with the page's thresholds, method,
+    cutoff and units (``params``: ``PageParams``). Gaps follow ``accumulate``'s policy (its warning names them)."""
+    temps = temperatures(frame, params.units)
+    dd = daily_degree_days(
+        temps,
+        lower=params.dd_lower,
+        upper=params.dd_upper,
+        method=params.dd_method,
+        cutoff=params.dd_cutoff,
+        units=params.units,
+    )
+    with warnings.catch_warnings():
+        # the record's first, partial season is always incomplete; that is expected, not news
+        warnings.filterwarnings("ignore", message=".*at the ends of the record.*")
+        cum = accumulate(dd.set_index("date")["dd"])
+    cum.attrs["provenance"] = frame.attrs.get("provenance")
+    return cum
+
+
+def _num(v: Any, digits: int = 1) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return round(f, digits) if math.isfinite(f) else None
+
+
+def degree_days_summary(comparison: Mapping[str, Any], params: Any) -> dict[str, Any]:
+    """The degree-days card from ``compare_to_normal``'s dict."""
+    return {
+        "as_of": pd.Timestamp(comparison["as_of"]).date().isoformat(),
+        "cum_dd": _num(comparison["cum_dd"]),
+        "normal_mean": _num(comparison["normal_mean"]),
+        "diff_dd": _num(comparison["diff_dd"]),
+        "days_ahead": _num(comparison["days_ahead"]),
+        "percentile_rank": _num(comparison["percentile_rank"]),
+        "method": f"{params.dd_method}, {params.dd_cutoff} cutoff, {params.dd_lower:g}–{params.dd_upper:g} °{params.units}",
+        "units": f"°{params.units}·days",
+    }
+
+
+def forecast_summary(scored: pd.DataFrame, top: int = 3) -> dict[str, Any]:
+    """The best-days card: the ``top`` days by viewing index (ties: earlier first)."""
+    best = scored.sort_values(["viewing_index", "date"], ascending=[False, True], kind="stable").head(top)
+    return {
+        "best_days": [
+            {"date": pd.Timestamp(d).date().isoformat(), "index": _num(i, 0), "reason": str(r)}
+            for d, i, r in zip(best["date"], best["viewing_index"], best["reason"], strict=True)
+        ]
+    }
+
+
+def species_summary(rows: pd.DataFrame, top: int = 8) -> dict[str, Any]:
+    """The flying-now card: the most-seen species around this week (``species_rows`` or ``species_counts``)."""
+    head = rows.sort_values("count", ascending=False, kind="stable").head(top)
+    return {
+        "flying_now": [
+            {
+                "common_name": str(c) if isinstance(c, str) else "",
+                "scientific_name": str(s),
+                "count": int(n),
+                "url": taxon_url(t),
+            }
+            for c, s, n, t in zip(
+                head["common_name"], head["scientific_name"], head["count"], head["taxon_id"], strict=True
+            )
+        ]
+    }
+
+
+def emergence_summary(windows: pd.DataFrame, top: int = 8) -> dict[str, Any]:
+    """The expected-soon card: species whose window opens soon, soonest first (then those flying now)."""
+    soon = windows[windows["status"] == "expected soon"].sort_values("days_until", kind="stable")
+    if len(soon) < top:
+        soon = pd.concat([soon, windows[windows["status"] == "flying now"].sort_values("days_until")]).head(
+            top
+        )
+    fmt = lambda v: None if pd.isna(v) else pd.Timestamp(v).date().isoformat()  # noqa: E731
+    return {
+        "expected_soon": [
+            {
+                "common_name": str(c) if isinstance(c, str) else "",
+                "scientific_name": str(s),
+                "status": str(st),
+                "window_start": fmt(a),
+                "window_end": fmt(b),
+            }
+            for c, s, st, a, b in zip(
+                soon["common_name"],
+                soon["scientific_name"],
+                soon["status"],
+                soon["window_start"],
+                soon["window_end"],
+                strict=True,
+            )
+        ]
+    }
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.attrs = {}
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].dt.tz_localize(None)
+    return out
+
+
+def write_page_data(
+    params: Any,
+    name: str,
+    tables: Mapping[str, pd.DataFrame],
+    summary: Mapping[str, Any] | None = None,
+    datasets: Mapping[str, Any] | None = None,
+) -> Html:
+    """Write ``<name>-<key>.csv`` per table, ``<name>-provenance.json`` (each dataset's provenance and the
+    page parameters) and ``<name>-summary.json`` into ``params.output_dir``; return a list of links to them."""
+    out: Path = params.out
+    written: list[str] = []
+    for key, frame in tables.items():
+        path = out / f"{name}-{key}.csv"
+        _plain(frame).to_csv(path, index=False)
+        written.append(path.name)
+    prov = {"page": name, "parameters": params.to_dict(), "datasets": provenance_rows(datasets or tables)}
+    (out / f"{name}-provenance.json").write_text(json.dumps(prov, indent=2, default=str))
+    written.append(f"{name}-provenance.json")
+    if summary is not None:
+        (out / f"{name}-summary.json").write_text(json.dumps(dict(summary), indent=2, default=str))
+        written.append(f"{name}-summary.json")
+    links = " · ".join(f'<a href="{esc(p)}">{esc(p)}</a>' for p in written)
+    return Html(f'<p class="bp-data-files"><b>Data on this page:</b> {links}</p>')
