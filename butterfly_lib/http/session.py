@@ -8,6 +8,7 @@ process-wide session (one per cache file and offline flag); sources never build 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -134,6 +135,12 @@ def build_session(
         adapter = HTTPAdapter(max_retries=retry or make_retry())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    if os.environ.get("BUTTERFLY_SNAPSHOT_RECORD") == "1":  # building the snapshot: see scripts/build_snapshot.py
+        from butterfly_lib.snapshot.responders import HOSTS, SnapshotAdapter
+
+        for host in HOSTS:
+            session.mount(f"https://{host}/", SnapshotAdapter())
+        session.rate_limiter = RateLimiter({})
     return session
 
 

@@ -1,0 +1,191 @@
+"""``export_snapshot``: write every response of a recording cache to ``data/snapshot/`` with its manifest.
+
+Look here for the snapshot's file layout: one file per response, named ``<source>-<endpoint>-<hash>.<json|csv>``
+(``.gz`` when the body exceeds ``GZIP_ABOVE`` bytes), ``manifest.json`` (``as_of``, ``built_at`` and one entry per
+response: method, full URL with query on the real API host, file, encoding, content type, kind, notice, inputs)
+and ``PROVENANCE.md`` (``provenance_doc``). Old response files are removed so the folder holds exactly what the
+clients asked for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from butterfly_lib.snapshot.responders import INPUTS_HEADER, KIND_HEADER, NOTICE_HEADER
+
+GZIP_ABOVE = 256_000
+MANIFEST = "manifest.json"
+_PREFIX = {
+    "api.inaturalist.org": "inaturalist",
+    "api.open-meteo.com": "open-meteo",
+    "archive-api.open-meteo.com": "open-meteo",
+    "ensemble-api.open-meteo.com": "open-meteo",
+    "www.ncei.noaa.gov": "noaa",
+}
+
+
+def file_name(url: str, content_type: str) -> str:
+    parts = urlsplit(url)
+    endpoint = parts.path.rstrip("/").split("/v1/")[-1].split("/")[0] or "data"
+    if parts.netloc == "www.ncei.noaa.gov":
+        endpoint = "daily-summaries"
+    digest = hashlib.sha1(url.encode()).hexdigest()[:10]
+    ext = "csv" if "csv" in content_type else "json"
+    return f"{_PREFIX.get(parts.netloc, parts.netloc)}-{endpoint}-{digest}.{ext}"
+
+
+def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
+    """Write the cache's 200 responses to ``out_dir``; return the manifest."""
+    import requests_cache
+
+    backend = requests_cache.SQLiteCache(str(cache_file))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in out_dir.iterdir():
+        if old.is_file() and old.name not in ("README.md",):
+            old.unlink()
+    entries = []
+    for resp in backend.responses.values():
+        if resp.status_code != 200:
+            continue
+        ctype = resp.headers.get("Content-Type", "application/json")
+        name = file_name(resp.url, ctype)
+        body = resp.content
+        entry = {
+            "method": "GET",
+            "url": resp.url,
+            "file": name,
+            "encoding": None,
+            "content_type": ctype,
+            "bytes": len(body),
+            "kind": resp.headers.get(KIND_HEADER, "observed"),
+            "notice": resp.headers.get(NOTICE_HEADER, ""),
+            "inputs": json.loads(resp.headers.get(INPUTS_HEADER, "[]")),
+        }
+        if len(body) > GZIP_ABOVE:
+            entry["file"], entry["encoding"] = name + ".gz", "gzip"
+            body = gzip.compress(body, compresslevel=9, mtime=0)
+        (out_dir / entry["file"]).write_bytes(body)
+        entries.append(entry)
+    backend.close()
+    entries.sort(key=lambda e: e["url"])
+    manifest = {
+        "as_of": as_of.isoformat(),
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "built_by": "scripts/build_snapshot.py",
+        "responses": entries,
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    (out_dir / "PROVENANCE.md").write_text(provenance_doc(manifest))
+    return manifest
+
+
+def provenance_doc(manifest: dict) -> str:
+    from butterfly_lib.snapshot import fake_open_meteo as om
+    from butterfly_lib.snapshot import recordings as rec
+
+    as_of = manifest["as_of"]
+    codes = "\n".join(f"| {label} | {code} |" for label, code in rec.CONDITION_CODES.items())
+    rows = "\n".join(
+        f"| `{e['file']}` | {e['kind']} | {urlsplit(e['url']).netloc}{urlsplit(e['url']).path} | "
+        f"{', '.join(e['inputs'])} | {e['notice'].replace('|', '/')} |"
+        for e in manifest["responses"]
+    )
+    total = sum((Path(e["file"]).name and e["bytes"]) for e in manifest["responses"])
+    return f"""# Offline snapshot: provenance
+
+Portland, Oregon, as of **{as_of}** (built {manifest["built_at"]} by `{manifest["built_by"]}`; rebuild with
+`make snapshot`). {len(manifest["responses"])} responses, {total / 1e6:.1f} MB uncompressed; bodies over
+{GZIP_ABOVE // 1000} kB are stored gzip-compressed (`"encoding": "gzip"` in `manifest.json`).
+
+**Why {as_of} and not 2026-06-15:** the earlier site recorded no forecast and no 15-minute sunshine on
+2026-06-14 .. 2026-06-18; {as_of} is the nearest mid-June day with both.
+
+## How it is built
+
+`scripts/build_snapshot.py` runs the real source clients (the same code the pages use) with
+`BUTTERFLY_SNAPSHOT_RECORD=1`, which mounts `butterfly_lib.snapshot.responders.SnapshotAdapter` for the real API
+hosts. That adapter answers each request from the real recordings below, in the API's own format; the cache
+stores the answers under the real keys, and `export.py` writes them here. `butterfly cache seed` loads them back.
+Each response's kind and notice travel as `X-Butterfly-Kind` / `X-Butterfly-Notice` headers into the data's
+provenance, so pages label derived and simulated data.
+
+## Inputs (all real)
+
+- `data/upstream-site/forecasts.csv`: Open-Meteo 16-day daily forecasts for Portland as an earlier planner
+  published them in 2026 (whole °C, sunshine/daylight in 0.1 h, precipitation mm, a condition label).
+- `data/upstream-site/sunshine_15min.csv`: that planner's 15-minute sunshine minutes for its build day.
+- `data/upstream-site/sightings.csv`: 2,102 research-grade iNaturalist butterfly sightings it showed (sample
+  windows around each build date, all years), with the weather it showed for each sighting's day.
+- `data/upstream-site/species_counts.csv`: its monthly iNaturalist species counts (all years, its box
+  {rec.RECORDED_BOX}).
+- `data/noaa/{rec.NOAA_FILE.split("/")[-1]}`: NOAA GHCN-Daily, Portland airport, 1940-10-14 .. 2024-12-09.
+
+## Observed (re-encoded, not changed)
+
+- **Forecast from {as_of} on** (`api.open-meteo.com/v1/forecast`): the forecast issued on {as_of}: °C as
+  whole degrees, sunshine and daylight hours × 3600 = seconds, precipitation mm. `weather_code` is mapped back
+  from the condition label through Open-Meteo's own code table (table below).
+- **15-minute sunshine** (`minutely_15`): the quarter hours of {as_of} the planner recorded, minutes × 60 =
+  seconds; quarter hours outside its daylight slots: 0 s and `is_day` 0; quarter hours of later days were not
+  recorded and are **null** (the page shows one day, not three).
+- **Sightings** (`api.inaturalist.org/v1/observations`): id, URL, date, coordinates, taxon name/common name/id,
+  photo URL. Taxon ids the page lacked are filled from `species_counts.csv` by scientific name; 276 sightings of
+  names found nowhere keep `taxon.id` null. `quality_grade` is "research" (the planner asked iNaturalist for
+  research grade only). **Null, never invented:** user, positional accuracy, licence codes and attribution,
+  time of day, uuid, place guess.
+- **Monthly species counts** (`/observations/species_counts` with `month` only): the planner's counts for that
+  month (its last issue on or before {as_of}), for its box whatever area is asked (notice says so).
+- **Taxa** (`/v1/taxa/<ids>`): names and photo from the recordings; observation counts and ancestry null.
+- **NOAA** (`www.ncei.noaa.gov/access/services/data/v1`): the station record's rows in the asked range, in the
+  service's CSV layout; days after 2024-12-09 are **absent**, not filled.
+
+## Derived (labelled "derived"; the notice of each response says which days and how)
+
+- **Archive at Portland** (`archive-api.open-meteo.com/v1/archive`) and forecast `past_days`:
+  - days to 2024-12-09: NOAA station TMAX/TMIN (°F → °C) and PRCP (in → mm), standing in for the grid
+    (a point station, not a 0.1° cell); sunshine and weather_code null;
+  - 2026-02-04 .. {as_of}: **the forecast issued on that very day** (lead 0), else the next day's issue (its
+    past day, lead −1): 2026 daily highs/lows derived from the same-day forecasts;
+  - 2024-12-10 .. 2026-02-03 and any day without a recording: the **1991–2020 NOAA daily normal** of that
+    calendar day (mean TMAX/TMIN over 1991–2020 per calendar day, then a {rec.NORMALS_WINDOW_DAYS}-day centred
+    circular moving mean); precipitation, sunshine and weather_code null on those days.
+- **Archive at sighting cells** (comma-separated coordinates away from Portland): the weather the planner showed
+  for sightings in the requested grid cell (±half a cell) on their days (its rounded Open-Meteo archive values:
+  whole °C max/min, precipitation when shown, condition label → WMO code); other days null.
+- **species_counts with day/date/year/area filters** and **histograms**: counted from the recorded sightings
+  (a sample, not a census).
+
+## Simulated (labelled "simulated")
+
+- **Ensemble** (`ensemble-api.open-meteo.com/v1/ensemble`): nothing real was recorded. Member 0 is the real
+  forecast issued {as_of}; every other member adds Gaussian noise (sd {om.T_SD0} °C) plus a random walk of
+  {om.T_STEP} °C per day of lead to both temperatures (the minimum gets 0.7 × the maximum's perturbation plus its
+  own 0.4 °C noise, and stays at least 0.5 °C below the maximum), and noise {om.SUN_SD0} plus a {om.SUN_STEP}
+  per-day random walk on the logit of the sunny fraction of daylight. Spread therefore grows with lead time.
+  Seed: {om.ENSEMBLE_SEED} + CRC32 of the model id (numpy `default_rng`). Member counts: {om.ENSEMBLE_MEMBERS}.
+
+## Not recorded: sent as null
+
+Precipitation probability, wind speed and gusts, mean temperature: no recording has them, so forecast and
+archive responses carry null arrays (the viewing index treats them as unknown). Nothing was simulated for them.
+
+## Condition label → WMO weather_code
+
+| label the planner showed | weather_code |
+|---|---|
+{codes}
+
+## Responses
+
+| file | kind | endpoint | inputs | notice |
+|---|---|---|---|---|
+{rows}
+
+Licences: iNaturalist observations and photos carry their observers' licences (mostly CC BY-NC); Open-Meteo data
+CC BY 4.0; NOAA data public domain. Attribute them wherever the data is shown.
+"""
