@@ -205,5 +205,6 @@ def test_forecast_windows_and_status(simulated, cum, noaa):
     assert windows.loc["Nymphalis antiopa", "status"] == "season over"  # planted 103-257 DD
     assert windows.loc["Papilio rutulus", "status"] == "flying now"  # planted 569-1031
     assert windows.loc["Ochlodes sylvanoides", "status"] == "later"
+    assert set(windows["status"]) == {"season over", "flying now", "expected soon", "later"}
     counts = flying_counts(profiles, proj)
     assert counts.max() <= len(profiles) and counts.loc[as_of] >= 1
