@@ -1,9 +1,19 @@
 """Analysis: pure computations on tidy frames and arrays (no HTTP, no HTML).
 
-Look here for anything computed from source data rather than fetched: degree days
-(``butterfly_lib.analysis.degree_days``: daily methods, seasonal accumulation, 30-year normals and
-this year against normal), and the modules other parts of the project add alongside it
-(normals, emergence, weather, outlook).
+Look here for anything computed from source data rather than fetched. Each module's docstring states its
+inputs, outputs and method:
+
+- ``degree_days``: daily degree-day methods (UC IPM sine/triangle × cutoffs, averages), seasonal
+  accumulation with a gap policy, 30-year normals, this year against normal.
+- ``emergence``: species × degree days: degree days on each sighting's day, flight windows (p10/p50/p90)
+  in degree days and calendar weeks, effort-corrected.
+- ``emergence_forecast``: this season's projected accumulation (observed, forecast, normal bounds) and
+  each species' predicted window and status (flying now, expected soon, later, season over).
+- ``hindcast``: leave-one-year-out skill of degree days against a calendar baseline.
+- ``real_profiles``: the emergence profiles of the real Portland sightings against the NOAA record.
+- ``sighting_weather`` and ``weather_codes``: the weather on each sighting's day at its grid cell.
+- ``outlook`` and ``viewing_index``: the 16-day daily table and its 0–100 viewing index with reasons.
+- ``simulate``: a fixed-seed simulator of sightings at planted degree-day windows (labelled simulated).
 
 This package imports nothing eagerly; import the submodule you need, e.g.
 ``from butterfly_lib.analysis.degree_days import degree_days, accumulate, normals``.
