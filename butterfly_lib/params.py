@@ -9,6 +9,7 @@ Errors name the bad value and what is allowed, before any request.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
@@ -110,11 +111,15 @@ def resolve_as_of(value: str | date, place: Place, latest: date | None = None) -
 
 
 def page_params(**kwargs: Any) -> PageParams:
-    """Build ``PageParams``; unknown names are an error that lists the allowed ones."""
+    """Build ``PageParams``; unknown names are an error that lists the allowed ones. ``BUTTERFLY_AS_OF`` in the
+    environment, when set, replaces ``as_of``."""
     allowed = [f.name for f in fields(PageParams) if f.init]
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
         raise InvalidInput("parameter", unknown[0] if len(unknown) == 1 else unknown, f"one of {allowed}")
+    forced = os.environ.get("BUTTERFLY_AS_OF", "").strip()
+    if forced:  # offline snapshot runs and nbval pin the date (papermill parameters cannot reach nbval)
+        kwargs["as_of"] = forced
     return PageParams(**kwargs)
 
 

@@ -442,3 +442,44 @@ def hindcast_skill(
     _stamp_kinds(ax, list(sources), "")
     caption(fig, source_line(sources, "Source: iNaturalist sightings × degree days (see provenance)"))
     return fig
+
+
+@house_style
+def station_vs_gridded(
+    cum_by_source: dict[str, pd.Series],
+    *,
+    units: str = "F",
+    years: int = 10,
+    sources: Sequence[Provenance | None] = (),
+) -> Figure:
+    """Season totals of degree days per year from two (or more) temperature sources side by side, over the
+    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series)."""
+    totals = {}
+    for name, cum in cum_by_source.items():
+        idx, val = _naive(cum)
+        s = pd.Series(val, index=idx)
+        # a season counts only when its 31 December has a value (no partial years)
+        dec31 = s[(idx.month == 12) & (idx.day == 31)].dropna()
+        totals[name] = pd.Series(dec31.to_numpy(), index=dec31.index.year)
+    common = sorted(set.intersection(*(set(t.index) for t in totals.values())))[-years:] if totals else []
+    fig, ax = new_figure()
+    width = 0.8 / max(len(totals), 1)
+    palette = [WARM, COOL, NORMAL, SUN]
+    for k, (name, t) in enumerate(totals.items()):
+        ax.bar(
+            np.arange(len(common)) + (k - (len(totals) - 1) / 2) * width,
+            t.reindex(common).to_numpy(),
+            width=width,
+            color=palette[k % 4],
+            label=name,
+        )
+    ax.set_xticks(np.arange(len(common)), [str(y) for y in common], rotation=45 if len(common) > 6 else 0)
+    ax.set_xlabel("season (1 January – 31 December)")
+    ax.set_ylabel(f"degree days in the year ({_dd_unit(units)})")
+    ax.set_title("Station vs gridded temperatures: yearly degree days", fontsize=12)
+    if not common:
+        ax.text(0.5, 0.5, "no complete season in common", transform=ax.transAxes, ha="center")
+    ax.legend(loc="lower left", fontsize=9)
+    _stamp_kinds(ax, list(sources), "data")
+    caption(fig, source_line(sources, "Sources: see provenance below"))
+    return fig

@@ -37,19 +37,22 @@ def weather_text(row: Mapping[str, Any], units: str = "F") -> str:
     """Plain text for the weather on a sighting's day, e.g. "partly cloudy · 77/55 °F · 2.1 mm rain";
     empty when the row has no weather. Marked "(derived)" when ``weather_kind`` says so."""
     parts: list[str] = []
-    label = _get(row, "weather")
+    has_text = bool(_get(row, "weather_text"))
+    if has_text:  # analysis.sighting_weather already wrote the line
+        parts.append(str(_get(row, "weather_text")))
+    label = None if has_text else (_get(row, "weather") or _get(row, "condition"))
     if label:
         parts.append(str(label))
-    hi, lo = _get(row, "tmax_c"), _get(row, "tmin_c")
+    hi, lo = (None, None) if has_text else (_get(row, "tmax_c"), _get(row, "tmin_c"))
     if hi is not None and lo is not None:
         if units == "F":
             parts.append(f"{hi * 9 / 5 + 32:.0f}/{lo * 9 / 5 + 32:.0f} °F")
         else:
             parts.append(f"{hi:.0f}/{lo:.0f} °C")
-    sun = _get(row, "sunshine_h")
+    sun = None if has_text else _get(row, "sunshine_h")
     if sun is not None:
         parts.append(f"{sun:.1f} h sun")
-    rain = _get(row, "precipitation_mm")
+    rain = None if has_text else _get(row, "precipitation_mm")
     if rain is not None and rain > 0:
         parts.append(f"{rain:.1f} mm rain")
     if parts and _get(row, "weather_kind") in ("derived", "simulated"):
@@ -117,12 +120,16 @@ def sightings_map(
     zoom: int = 8,
     units: str = "F",
     this_year: int | None = None,
+    weather_kind: str = "observed",
     height: str = "560px",
 ) -> ipyleaflet.Map:
     """An interactive map of ``sightings``: one CircleMarker per sighting coloured by species (stable palette),
     with a popup; layers "this year" / "earlier years" (when ``this_year`` is given) and a heat map of all
-    sightings; a layer control and a legend of the most-seen species."""
+    sightings; a layer control and a legend of the most-seen species. ``weather_kind`` ("derived" when the
+    weather frame's provenance says so) is shown in every popup's weather line."""
     valid = sightings.dropna(subset=["latitude", "longitude"])
+    if weather_kind != "observed" and "weather_kind" not in valid:
+        valid = valid.assign(weather_kind=weather_kind)
     if center is None:
         center = (
             (float(valid["latitude"].median()), float(valid["longitude"].median()))

@@ -178,3 +178,51 @@ def write_page_data(
         written.append(f"{name}-summary.json")
     links = " · ".join(f'<a href="{esc(p)}">{esc(p)}</a>' for p in written)
     return Html(f'<p class="bp-data-files"><b>Data on this page:</b> {links}</p>')
+
+
+def apply_mode(params: Any) -> str:
+    """Honour ``params.offline`` (serve only from the request cache) and return the mode in words: "live",
+    "offline (cache only)" or "offline snapshot <date>" (set by the runner through ``BUTTERFLY_SNAPSHOT``)."""
+    import os
+
+    from butterfly_lib.http import reset_sessions
+
+    if params.offline and os.environ.get("BUTTERFLY_OFFLINE") != "1":
+        os.environ["BUTTERFLY_OFFLINE"] = "1"
+        reset_sessions()
+    snap = os.environ.get("BUTTERFLY_SNAPSHOT", "").strip()
+    if snap:
+        return f"offline snapshot {snap}"
+    return "offline (cache only)" if os.environ.get("BUTTERFLY_OFFLINE") == "1" else "live"
+
+
+DD_COLUMNS = (
+    "dd_p10",
+    "dd_p50",
+    "dd_p90",
+    "rel_dd_p10",
+    "rel_dd_p50",
+    "rel_dd_p90",
+    "first_dd_p10",
+    "first_dd_p50",
+    "first_dd_p90",
+)
+
+
+def fahrenheit_thresholds(params: Any) -> tuple[float, float]:
+    """The page's degree-day thresholds in °F (profiles from the NOAA record are computed in °F)."""
+    if params.units == "F":
+        return float(params.dd_lower), float(params.dd_upper)
+    return params.dd_lower * 1.8 + 32.0, params.dd_upper * 1.8 + 32.0
+
+
+def profiles_in_units(profiles: pd.DataFrame, units: str) -> pd.DataFrame:
+    """Emergence profiles computed in °F·days expressed in the page's units. Every degree-day method is linear
+    in the temperature scale when the thresholds are converted too, so °C·days = °F·days / 1.8 exactly."""
+    if units == "F":
+        return profiles
+    out = profiles.copy()
+    for col in DD_COLUMNS:
+        if col in out:
+            out[col] = out[col] / 1.8
+    return out
