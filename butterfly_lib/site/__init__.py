@@ -1,0 +1,13 @@
+"""The website machinery: notebooks -> executed pages -> ``_site/`` (Quarto, or nbconvert without it).
+
+Look here to change how the site is built. Modules:
+``navigation`` (the pages and their order, from the navbar of ``_quarto.yml``),
+``config`` (``site.yml``: places and parameter overrides; ``load_site_config``),
+``connectivity`` (``probe_apis``: are the API hosts reachable, in about 3 s),
+``modes`` (``choose_mode``: live, snapshot fallback, strict; the environment the kernels inherit),
+``runner`` (``run_pages``: papermill over every page and place; ``PageFailed`` names notebook and cell),
+``index_cards`` (``write_cards``: the landing page's cards from the ``*-summary.json`` files),
+``fallback`` (``build_site``: ``_site/`` with nbconvert when Quarto is missing),
+``cli`` (the ``run`` and ``site`` subcommands).
+This layer imports from ``presentation`` and below, never the other way round.
+"""

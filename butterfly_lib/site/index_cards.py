@@ -1,0 +1,171 @@
+"""The landing page's cards, built from the pages' ``*-summary.json`` files into an include for ``index.qmd``.
+
+Look here to change what the home page shows. ``write_cards(pages_dir)`` writes ``pages/_cards.md`` (a raw-HTML
+block that ``index.qmd`` pulls in with ``{{< include pages/_cards.md >}}``; Quarto skips files starting with
+``_``). Per place: season progress (degree days against normal, days ahead/behind), the best days ahead,
+species flying now, species expected soon, with links to the pages and their data. Every value is escaped;
+a card whose summary is missing says which page did not produce it. In snapshot mode the offline banner
+comes first.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.presentation.provenance import page_banner
+from butterfly_lib.presentation.safe import esc, link
+from butterfly_lib.site.navigation import notebook_pages
+
+CARDS_FILE = "_cards.md"
+CARDS_CSS = """<style>
+.bp-cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px;margin:12px 0 24px}
+.bp-card{border:1px solid #d6dbe1;border-radius:8px;padding:12px 14px;background:#fff}
+.bp-card h3{font-size:1.05rem;margin:0 0 8px}
+.bp-card ul{padding-left:1.1em;margin:4px 0}
+.bp-card .bp-big{font-size:1.6rem;font-weight:600}
+.bp-card .bp-more{font-size:.9em;margin-top:8px}
+.bp-missing{color:#8a6d3b}
+</style>"""
+
+
+def _read(folder: Path, name: str) -> dict[str, Any] | None:
+    path = folder / f"{name}-summary.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return None
+
+
+def _num(value: Any, fmt: str = "{:,.0f}") -> str:
+    try:
+        return esc(fmt.format(float(value)))
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _card(title: str, body: str, page: str, prefix: str, folder: Path) -> str:
+    files = sorted(p.name for p in folder.glob(f"{page}-*") if p.suffix in (".csv", ".json"))
+    data = " · ".join(f'<a href="{esc(prefix + f)}">{esc(f)}</a>' for f in files)
+    more = f'<a href="{esc(prefix + page)}.html">Open the page</a>' + (f" · data: {data}" if data else "")
+    return f'<div class="bp-card"><h3>{esc(title)}</h3>{body}<p class="bp-more">{more}</p></div>'
+
+
+def _missing(page: str) -> str:
+    return f'<p class="bp-missing">Not available: the {esc(page)} page wrote no summary in this build.</p>'
+
+
+def _season(s: dict[str, Any] | None) -> str:
+    if not s:
+        return _missing("degree_days")
+    ahead = s.get("days_ahead")
+    try:
+        a = float(ahead)
+        when = f"{abs(a):.0f} days {'ahead of' if a >= 0 else 'behind'} normal"
+    except (TypeError, ValueError):
+        when = "timing against normal unknown"
+    units = s.get("units", "")
+    return (
+        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since 1 January '
+        f"(as of {esc(s.get('as_of'))})</p>"
+        f"<p>Normal by now: {_num(s.get('normal_mean'))} ({_num(s.get('diff_dd'), '{:+,.0f}')}); "
+        f"<b>{esc(when)}</b>; warmer than {_num(s.get('percentile_rank'))}% of normal-period years.</p>"
+        f"<p><small>{esc(s.get('method'))}</small></p>"
+    )
+
+
+def _items(rows: list[str], empty: str) -> str:
+    return f"<ul>{''.join(f'<li>{r}</li>' for r in rows)}</ul>" if rows else f"<p>{esc(empty)}</p>"
+
+
+def _name(row: dict[str, Any]) -> str:
+    common, sci = row.get("common_name") or "", row.get("scientific_name") or ""
+    return f"{esc(common)} (<i>{esc(sci)}</i>)" if common else f"<i>{esc(sci)}</i>"
+
+
+def _best(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return _missing("forecast")
+    rows = [
+        f"<b>{esc(d.get('date'))}</b>: index {_num(d.get('index'))}. {esc(d.get('reason'))}"
+        for d in s.get("best_days", [])
+    ]
+    return _items(rows, "No days scored.")
+
+
+def _flying(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return _missing("species")
+    rows = [
+        f"{link(r.get('url'), r.get('common_name') or r.get('scientific_name'))} "
+        f"(<i>{esc(r.get('scientific_name'))}</i>): {_num(r.get('count'))} sightings"
+        for r in s.get("flying_now", [])
+    ]
+    return _items(rows, "No species seen around this week.")
+
+
+def _soon(s: dict[str, Any] | None) -> str:
+    if s is None:
+        return _missing("emergence")
+    rows = [
+        f"{_name(r)}: {esc(r.get('status'))}, {esc(r.get('window_start') or '?')} to "
+        f"{esc(r.get('window_end') or '?')}"
+        for r in s.get("expected_soon", [])
+    ]
+    return _items(rows, "No species expected in the coming weeks.")
+
+
+def place_cards(folder: Path, prefix: str) -> str:
+    """The four cards of one place's section; ``prefix`` is the path from index.html to its pages."""
+    return (
+        '<div class="bp-cards">'
+        + _card("Season progress", _season(_read(folder, "degree_days")), "degree_days", prefix, folder)
+        + _card("Best days ahead", _best(_read(folder, "forecast")), "forecast", prefix, folder)
+        + _card("Flying now", _flying(_read(folder, "species")), "species", prefix, folder)
+        + _card("Expected soon", _soon(_read(folder, "emergence")), "emergence", prefix, folder)
+        + "</div>"
+    )
+
+
+def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
+    """The whole include: banner (snapshot mode), then a section per place of ``pages/run.json``."""
+    pages_dir = Path(pages_dir)
+    record_path = pages_dir / "run.json"
+    record = json.loads(record_path.read_text()) if record_path.exists() else {}
+    places = record.get("places") or [{"name": "", "folder": "."}]
+    rel = Path(pages_dir).resolve()
+    try:
+        base = rel.relative_to(Path(root).resolve()).as_posix() + "/"
+    except ValueError:
+        base = "pages/"
+    parts = [CARDS_CSS]
+    if record.get("mode") == "snapshot":
+        parts.append(str(page_banner({}, snapshot=str(record.get("snapshot_as_of")))))
+    for i, place in enumerate(places):
+        folder = pages_dir if place["folder"] == "." else pages_dir / place["folder"]
+        prefix = base if place["folder"] == "." else f"{base}{place['folder']}/"
+        if len(places) > 1 or i > 0:
+            parts.append(f"<h2>{esc(place['name'])}</h2>")
+        parts.append(place_cards(folder, prefix))
+        if i > 0:
+            links = " · ".join(
+                f'<a href="{esc(prefix + p.name)}.html">{esc(p.title)}</a>'
+                for p in notebook_pages(root)
+                if (folder / f"{p.name}.ipynb").exists()
+            )
+            parts.append(f"<p>Pages for {esc(place['name'])}: {links}</p>")
+    return "\n".join(parts)
+
+
+def write_cards(pages_dir: Path, root: Path = PROJECT_ROOT) -> Path:
+    """Write ``pages/_cards.md`` and return its path."""
+    pages_dir = Path(pages_dir)
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    html = cards_html(pages_dir, root)
+    path = pages_dir / CARDS_FILE
+    path.write_text("```{=html}\n" + html.replace("\n```", "\n ```") + "\n```\n")
+    return path
