@@ -133,7 +133,7 @@ def season_curve(
     ax.set_ylabel(f"cumulative degree days ({_dd_unit(units)})")
     base = f" above {lower:g} °{units}" if lower is not None else ""
     ax.set_title(f"Growing degree days{base} since 1 January")
-    ax.legend(loc="upper left", frameon=False)
+    fig.legend(loc="outside upper center", ncol=3, fontsize=9, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(
         fig, source_line(sources, "Source: see provenance below") + (f" · method: {method}" if method else "")
@@ -171,7 +171,20 @@ def sunshine_timeline(
         total = float(part["sunshine_min"].sum()) / 60.0
         ax.set_ylim(0, 15)
         ax.set_yticks([0, 5, 10, 15])
-        ax.set_title(f"{pd.Timestamp(day):%a %b %d}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+        if part["sunshine_min"].notna().any():
+            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+        else:
+            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: no 15-minute values", fontsize=12, loc="left")
+            ax.text(
+                0.5,
+                0.5,
+                "not available for this day",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                color="#666666",
+                fontsize=11,
+            )
     for ax in axes:
         ax.set_ylabel("min", fontsize=11)
     axes[-1].set_xlim(0, 24)
@@ -479,7 +492,7 @@ def station_vs_gridded(
     ax.set_title("Station vs gridded temperatures: yearly degree days", fontsize=12)
     if not common:
         ax.text(0.5, 0.5, "no complete season in common", transform=ax.transAxes, ha="center")
-    ax.legend(loc="lower left", fontsize=9)
+    fig.legend(loc="outside upper center", ncol=len(totals) or 1, fontsize=9, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(fig, source_line(sources, "Sources: see provenance below"))
     return fig
