@@ -1,0 +1,119 @@
+"""The whole site pipeline on a small temporary notebook set: runner (papermill, snapshot mode) -> index cards
+-> nbconvert fallback. Pages exist, every navbar link resolves, data files sit next to their pages, the
+offline banner is on every page and the cards escape what the summaries hold."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.site.config import site_config_from_dict
+from butterfly_lib.site.fallback import build_site
+from butterfly_lib.site.modes import Mode
+from butterfly_lib.site.navigation import notebook_pages, site_pages
+from butterfly_lib.site.runner import run_pages
+from tests.site_helpers import page_cells, write_notebook
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    shutil.copy(PROJECT_ROOT / "_quarto.yml", root / "_quarto.yml")
+    shutil.copy(PROJECT_ROOT / "index.qmd", root / "index.qmd")
+    for page in notebook_pages(root):
+        write_notebook(root / "notebooks" / f"{page.name}.ipynb", page_cells(page.name))
+    site = site_config_from_dict(
+        {"places": [{}, {"place_name": "Eugene, Oregon", "latitude": 44.05, "longitude": -123.09}]}
+    )
+    mode = Mode("snapshot", "test", snapshot_as_of="2026-06-13", cache_file=root / "unused.sqlite")
+    lines: list[str] = []
+    result = run_pages(site, mode, root=root, log=lines.append)
+    out = build_site(root, log=lines.append)
+    return root, result, out, lines
+
+
+def test_runner_writes_pages_for_every_place(built):
+    root, result, _, lines = built
+    names = [p.name for p in notebook_pages(root)]
+    assert [r.name for r in result.pages] == names * 2
+    for name in names:
+        assert (root / "pages" / f"{name}.ipynb").exists()
+        assert (root / "pages" / "eugene-oregon" / f"{name}.ipynb").exists()
+        assert f"{name}-table.csv" in next(r for r in result.pages if r.name == name).data_files
+    assert any(line.startswith("[12/12] Eugene, Oregon: methods") for line in lines)
+
+
+def test_snapshot_mode_reaches_the_kernels(built):
+    import nbformat
+
+    root, *_ = built
+    nb = nbformat.read(str(root / "pages" / "forecast.ipynb"), as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "offline = True" in injected.source and 'as_of = "2026-06-13"' in injected.source
+    assert 'output_dir = "."' in injected.source
+
+
+def test_fallback_builds_every_page_and_says_so(built):
+    root, _, out, lines = built
+    for page in site_pages(root):
+        assert (root / "_site" / page.html_path).exists(), page.html_path
+        assert (
+            root / "_site" / "pages" / "eugene-oregon" / Path(page.html_path).name
+        ).exists() or page.name == "index"
+    assert any("nbconvert fallback" in line for line in lines)
+    assert (root / "_site" / "pages" / "forecast-table.csv").exists()
+    assert (root / "_site" / "pages" / "eugene-oregon" / "species-summary.json").exists()
+
+
+def test_navbar_links_resolve(built):
+    root, _, out, _ = built
+    checked = 0
+    for html_file in out.pages:
+        html = html_file.read_text()
+        nav = re.search(r'<nav class="bp-nav".*?</nav>', html, flags=re.S).group(0)
+        hrefs = re.findall(r'href="([^"]+)"', nav)
+        assert len(hrefs) == len(site_pages(root)) + 1
+        for href in hrefs:
+            assert (html_file.parent / href).resolve().exists(), f"{html_file}: {href}"
+            checked += 1
+    assert checked >= 13 * 8
+
+
+def test_index_links_resolve_and_banner_on_every_page(built):
+    root, _, out, _ = built
+    index = (root / "_site" / "index.html").read_text()
+    for href in re.findall(r'href="([^":#]+)"', index):
+        assert (root / "_site" / href).exists(), href
+    assert "pages/forecast.html" in index and "ipynb" not in re.sub(
+        r"<script.*?</script>", "", index, flags=re.S
+    )
+    for html_file in out.pages:
+        assert "bp-banner-offline" in html_file.read_text(), html_file
+
+
+def test_cards_show_the_summaries_escaped(built):
+    root, *_ = built
+    index = (root / "_site" / "index.html").read_text()
+    assert "812" in index and "9 days ahead of normal" in index
+    assert "sunny &lt;b&gt;&amp;&lt;/b&gt; warm" in index
+    assert "Western Tiger Swallowtail" in index and "Lorquin&#x27;s Admiral" in index
+    assert "<h2>Eugene, Oregon</h2>" in index and "pages/eugene-oregon/forecast.html" in index
+
+
+def test_figures_embedded_and_code_hidden(built):
+    root, *_ = built
+    html = (root / "_site" / "pages" / "forecast.html").read_text()
+    assert "data:image/png;base64," in html
+    assert "print(" not in html and "page_banner()" not in html  # code cells hidden
+
+
+def test_fallback_without_pages_is_a_clear_error(tmp_path):
+    shutil.copy(PROJECT_ROOT / "_quarto.yml", tmp_path / "_quarto.yml")
+    with pytest.raises(FileNotFoundError, match="butterfly run"):
+        build_site(tmp_path, log=lambda s: None)

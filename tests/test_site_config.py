@@ -1,0 +1,220 @@
+"""The site's configuration stays consistent: _quarto.yml vs the notebooks and the fallback navbar, site.yml
+validation, mode choice without network, and a failing notebook named with its cell."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import yaml
+
+from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.errors import InvalidInput, SourceError
+from butterfly_lib.site import modes
+from butterfly_lib.site.config import PARAMETER_KEYS, load_site_config, site_config_from_dict, slugify
+from butterfly_lib.site.connectivity import ProbeResult, probe_apis
+from butterfly_lib.site.fallback import navbar_html
+from butterfly_lib.site.modes import Mode, choose_mode
+from butterfly_lib.site.navigation import notebook_pages, site_pages
+from butterfly_lib.site.runner import PageFailed, run_pages
+from tests.site_helpers import write_notebook
+
+EXPECTED_NAV = [
+    ("index", "Home"),
+    ("forecast", "Forecast"),
+    ("species", "Species"),
+    ("sightings_map", "Sightings map"),
+    ("degree_days", "Degree days"),
+    ("emergence", "Emergence"),
+    ("methods", "Methods & data"),
+]
+
+
+def test_navbar_lists_the_pages_in_order():
+    assert [(p.name, p.title) for p in site_pages()] == EXPECTED_NAV
+
+
+def test_every_notebook_is_in_the_navbar():
+    in_nav = {p.name for p in notebook_pages()}
+    notebooks = {p.stem for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb")}
+    assert notebooks <= in_nav, f"notebooks missing from _quarto.yml navbar: {sorted(notebooks - in_nav)}"
+
+
+def test_every_navbar_page_has_its_notebook():
+    missing = [
+        p.name for p in notebook_pages() if not (PROJECT_ROOT / "notebooks" / f"{p.name}.ipynb").exists()
+    ]
+    assert not missing, f"navbar pages without a notebook in notebooks/: {missing}"
+
+
+def test_fallback_navbar_matches_quarto_navbar():
+    for page in site_pages():
+        html = navbar_html(site_pages(), page.html_path, "Butterfly Planner")
+        texts = re.findall(r'<a (?:class="[^"]*" )?href="[^"]*"[^>]*>([^<]*)</a>', html)
+        assert texts[1:] == [t.replace("&", "&amp;") for _, t in EXPECTED_NAV]
+        active = re.findall(r'href="([^"]*)" class="active"', html)
+        assert len(active) == 1
+        assert os.path.normpath(os.path.join(os.path.dirname(page.html_path), active[0])) == page.html_path
+
+
+def test_quarto_does_not_execute_and_runs_the_runner_first():
+    q = yaml.safe_load((PROJECT_ROOT / "_quarto.yml").read_text())
+    assert q["project"]["type"] == "website"
+    assert q["project"]["pre-render"] == "butterfly run"
+    assert q["project"]["output-dir"] == "_site"
+    assert q["execute"]["enabled"] is False and q["execute"]["freeze"] is False
+    assert "index.qmd" in q["project"]["render"]
+
+
+def test_index_includes_the_generated_cards():
+    assert "{{< include pages/_cards.md >}}" in (PROJECT_ROOT / "index.qmd").read_text()
+
+
+def test_default_site_yml_is_portland():
+    site = load_site_config(PROJECT_ROOT / "site.yml")
+    assert [p.name for p in site.places] == ["Portland, Oregon"]
+    assert site.places[0].slug == "portland-oregon"
+
+
+def test_unknown_top_level_key_lists_allowed(tmp_path):
+    f = tmp_path / "site.yml"
+    f.write_text("places: []\nplace: {}\n")
+    with pytest.raises(InvalidInput) as e:
+        load_site_config(f)
+    assert "place" in str(e.value) and "places" in e.value.allowed and "parameters" in e.value.allowed
+
+
+@pytest.mark.parametrize("where", ["parameters", "place"])
+def test_unknown_parameter_lists_allowed(where):
+    data = {"parameters": {"unit": "C"}} if where == "parameters" else {"places": [{"place_nam": "X"}]}
+    with pytest.raises(InvalidInput) as e:
+        site_config_from_dict(data)
+    assert "place_name" in e.value.allowed and "dd_method" in e.value.allowed
+    assert "output_dir" not in PARAMETER_KEYS and "offline" not in PARAMETER_KEYS
+
+
+def test_bad_values_and_duplicate_places_are_refused():
+    with pytest.raises(InvalidInput, match="latitude"):
+        site_config_from_dict({"places": [{"place_name": "Nowhere", "latitude": 123.0}]})
+    with pytest.raises(InvalidInput, match="units"):
+        site_config_from_dict({"parameters": {"units": "K"}})
+    with pytest.raises(InvalidInput, match="place_name"):
+        site_config_from_dict({"places": [{"place_name": "Bend OR"}, {"place_name": "Bend, OR"}]})
+    with pytest.raises(InvalidInput, match="--params"):
+        load_site_config("/nonexistent/site.yml")
+
+
+def test_more_places_get_their_own_slug_and_common_parameters():
+    site = site_config_from_dict(
+        {
+            "parameters": {"units": "C", "dd_lower": 10.0, "dd_upper": 30.0},
+            "places": [
+                {},
+                {
+                    "place_name": "Eugene, Oregon",
+                    "latitude": 44.05,
+                    "longitude": -123.09,
+                    "units": "F",
+                    "dd_lower": 50.0,
+                    "dd_upper": 86.0,
+                },
+            ],
+        }
+    )
+    assert [p.slug for p in site.places] == ["portland-oregon", "eugene-oregon"]
+    assert site.places[0].parameters["units"] == "C" and site.places[1].parameters["units"] == "F"
+    assert slugify("  São Paulo!! ") == "s-o-paulo"
+
+
+def test_probe_reports_unreachable_hosts_without_network():
+    def connect(addr, timeout):
+        if addr[0] == "down.example":
+            raise OSError("no route")
+        return True
+
+    r = probe_apis([("up.example", 443), ("down.example", 443)], timeout=1.0, connect=connect)
+    assert r.reachable == ("up.example:443",) and r.unreachable == ("down.example:443",) and not r.ok
+
+
+def test_probe_gives_up_at_the_deadline():
+    import threading
+
+    release = threading.Event()
+    r = probe_apis([("slow.example", 443)], timeout=0.3, connect=lambda a, t: release.wait(5))
+    release.set()
+    assert r.unreachable == ("slow.example:443",) and r.seconds < 2
+
+
+def test_probe_of_configured_hosts_stays_on_loopback():
+    # conftest points every base URL at 127.0.0.1:9 (nothing listens): reachable is False, no external request
+    r = probe_apis(timeout=1.0)
+    assert r.unreachable == ("127.0.0.1:9",)
+
+
+def _probe(ok: bool):
+    return lambda: ProbeResult(("a:443",) if ok else (), () if ok else ("a:443",), 0.01)
+
+
+def test_modes(tmp_path):
+    live = choose_mode(probe=_probe(True))
+    assert live.name == "live" and live.environment()["BUTTERFLY_OFFLINE"] is None
+    with pytest.raises(SourceError, match="strict"):
+        choose_mode(strict=True, probe=_probe(False))
+    with pytest.raises(InvalidInput, match="--strict"):
+        choose_mode(offline=True, strict=True, probe=_probe(True))
+    cache = tmp_path / "snap.sqlite"
+    fell = choose_mode(probe=_probe(False), cache_file=cache, log=lambda s: None)
+    assert fell.name == "snapshot" and "unreachable" in fell.reason and cache.exists()
+    env = fell.environment()
+    assert env["BUTTERFLY_OFFLINE"] == "1" and env["BUTTERFLY_CACHE"] == str(cache.resolve())
+    assert env["BUTTERFLY_SNAPSHOT"] == env["BUTTERFLY_AS_OF"] == "2026-06-13"
+
+
+def test_missing_snapshot_package_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "butterfly_lib.snapshot", None)
+    with pytest.raises(modes.SnapshotUnavailable, match="butterfly_lib.snapshot"):
+        choose_mode(offline=True)
+
+
+def test_failing_notebook_is_named_with_its_cell(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    write_notebook(nbdir / "good.ipynb", ["x = 1"])
+    write_notebook(nbdir / "broken.ipynb", ["y = 2", "raise ValueError('the river is dry')", "z = 3"])
+    with pytest.raises(PageFailed) as e:
+        run_pages(
+            site_config_from_dict({}),
+            Mode("live", "test"),
+            root=tmp_path,
+            notebooks_dir=nbdir,
+            pages_dir=tmp_path / "pages",
+            page_names=["good", "broken"],
+            log=lambda s: None,
+        )
+    msg = str(e.value)
+    assert "broken.ipynb" in msg and "cell 4" in msg and "ValueError: the river is dry" in msg
+    assert "raise ValueError" in msg and e.value.cell == 4
+    assert (tmp_path / "pages" / "good.ipynb").exists()
+
+
+def test_unknown_or_missing_page_is_refused_before_running(tmp_path):
+    with pytest.raises(InvalidInput, match="--only"):
+        run_pages(
+            site_config_from_dict({}),
+            Mode("live", "t"),
+            only="weather",
+            page_names=["forecast"],
+            root=tmp_path,
+            log=lambda s: None,
+        )
+    with pytest.raises(InvalidInput, match="missing: forecast"):
+        run_pages(
+            site_config_from_dict({}),
+            Mode("live", "t"),
+            page_names=["forecast"],
+            root=tmp_path,
+            notebooks_dir=tmp_path,
+            log=lambda s: None,
+        )
