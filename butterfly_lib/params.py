@@ -45,7 +45,7 @@ class PageParams:
     dd_cutoff: str = "horizontal"
     normals_start: int = 1991
     normals_end: int = 2020
-    temperature_source: str = "noaa"
+    temperature_source: str = "open-meteo"
     noaa_station: str = "USW00024229"
     inat_place_id: int = 0
     offline: bool = False

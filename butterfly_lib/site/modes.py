@@ -130,6 +130,9 @@ def choose_mode(
     """Pick the run's mode. ``probe`` is injectable so tests never reach the network."""
     if offline and strict:
         raise InvalidInput("--strict", True, "not together with --offline (strict means: live data or fail)")
+    if os.environ.get("BUTTERFLY_SNAPSHOT_RECORD"):
+        # scripts/build_snapshot.py: the session answers the real hosts from the recordings, so run "live"
+        return Mode("live", "recording the snapshot (BUTTERFLY_SNAPSHOT_RECORD=1): no network is used")
     if offline:
         return snapshot_mode("--offline asked for the bundled snapshot", cache_file, log)
     result = probe()
