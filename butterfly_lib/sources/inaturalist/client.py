@@ -59,9 +59,15 @@ def get(
 
 
 def envelope_check(
-    path: str, params: Mapping[str, Any] | None, results_type: type = list
+    path: str,
+    params: Mapping[str, Any] | None,
+    results_type: type = list,
+    parse: Callable[[Any, str], Any] | None = None,
 ) -> Callable[[Any], None]:
-    """A ``check`` for iNaturalist's list envelope ``{"total_results": int, "results": [...]}``."""
+    """A ``check`` for iNaturalist's list envelope ``{"total_results": int, "results": [...]}``.
+
+    ``parse(results, url)``, when given, must accept the records too, so a body with a broken record is
+    rejected inside ``fetch`` (never cached, and a good expired copy is served instead)."""
     url = url_for(path, params)
 
     def check(data: Any) -> None:
@@ -78,6 +84,8 @@ def envelope_check(
         total = data.get("total_results")
         if results_type is list and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
             raise SourceError(SOURCE, url, f"field 'total_results' missing or not a count ({total!r})")
+        if parse is not None:
+            parse(data["results"], url)
 
     return check
 
@@ -91,6 +99,7 @@ def pages(
     location: str = "",
     session: ButterflySession | None = None,
     max_results: int | None = None,
+    parse: Callable[[Any, str], Any] | None = None,
 ) -> Iterator[Fetched]:
     """Walk ``page=1,2,...`` until ``total_results`` (of page 1) results are in, or a page is empty."""
     total: int | None = None
@@ -98,7 +107,8 @@ def pages(
     page = 1
     while True:
         q = {**params, "per_page": per_page, "page": page}
-        fetched = get(path, q, tier=tier, check=envelope_check(path, q), location=location, session=session)
+        check = envelope_check(path, q, parse=parse)
+        fetched = get(path, q, tier=tier, check=check, location=location, session=session)
         yield fetched
         results = fetched.data["results"]
         got += len(results)
@@ -124,6 +134,7 @@ def pages_by_id(
     max_results: int,
     location: str = "",
     session: ButterflySession | None = None,
+    parse: Callable[[Any, str], Any] | None = None,
 ) -> Iterator[Fetched]:
     """Walk ``order_by=id&order=asc`` pages with ``id_above`` = the highest id seen so far.
 
@@ -139,7 +150,8 @@ def pages_by_id(
         q = {**params, "order_by": "id", "order": "asc", "per_page": want}
         if cursor is not None:
             q["id_above"] = cursor
-        fetched = get(path, q, tier=tier, check=envelope_check(path, q), location=location, session=session)
+        check = envelope_check(path, q, parse=parse)
+        fetched = get(path, q, tier=tier, check=check, location=location, session=session)
         yield fetched
         results = fetched.data["results"]
         got += len(results)

@@ -39,14 +39,20 @@ def week_of_year(
         PATH,
         params,
         tier=Tier.CURRENT,
-        check=client.envelope_check(PATH, params, dict),
+        check=client.envelope_check(
+            PATH, params, dict, parse=lambda results, url: _weeks({"results": results}, url)
+        ),
         location=place_label(where),
         session=session,
     )
-    frame = parse.histogram_frame(fetched.data, "week_of_year", "week", fetched.url)
+    return attach(_weeks(fetched.data, fetched.url), fetched.provenance)
+
+
+def _weeks(data: dict, url: str) -> pd.DataFrame:
+    frame = parse.histogram_frame(data, "week_of_year", "week", url)
     if not frame["week"].between(1, 53).all():
-        raise SourceError(client.SOURCE, fetched.url, f"weeks outside 1..53: {frame['week'].tolist()[:5]}")
-    return attach(frame, fetched.provenance)
+        raise SourceError(client.SOURCE, url, f"weeks outside 1..53: {frame['week'].tolist()[:5]}")
+    return frame
 
 
 seasonality = week_of_year

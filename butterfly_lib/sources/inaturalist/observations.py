@@ -64,6 +64,7 @@ def observations(
             max_results=budget,
             location=location,
             session=session,
+            parse=parse.observations_frame,
         )
         for n, fetched in enumerate(pages):
             fetches.append(fetched)

@@ -56,6 +56,7 @@ def species_counts(
             tier=tier,
             location=location,
             session=session,
+            parse=parse.species_counts_frame,
         )
         for n, fetched in enumerate(pages):
             fetches.append(fetched)

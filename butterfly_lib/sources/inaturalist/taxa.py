@@ -37,13 +37,10 @@ def fetch_taxa_records(
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         path = "taxa/" + ",".join(str(i) for i in chunk)
-        fetched = client.get(
-            path, None, tier=Tier.REFERENCE, check=client.envelope_check(path, None), session=session
-        )
+        check = client.envelope_check(path, None, parse=parse.taxa_frame)
+        fetched = client.get(path, None, tier=Tier.REFERENCE, check=check, session=session)
         fetches.append(fetched)
-        for i, rec in enumerate(fetched.data["results"]):
-            parse.require(rec, ("id", "name", "rank"), f"taxon results[{i}]", fetched.url)
-            records.append(rec)
+        records.extend(fetched.data["results"])
     return records, fetches
 
 
@@ -107,7 +104,10 @@ def taxa(
     notice = ""
     if absent:
         if missing == "error":
-            raise TaxonNotFound(client.SOURCE, fetches[0].url, f"no taxon with id(s) {absent}")
+            raise TaxonNotFound(
+                client.SOURCE, fetches[0].url, f"no taxon with id(s) {absent}",
+                "Check the id(s) at https://www.inaturalist.org/taxa, or pass missing='drop'",
+            )  # fmt: skip
         notice = f"taxon id(s) not found: {absent}"
     order = {t: n for n, t in enumerate(wanted)}
     frame = frame.sort_values("taxon_id", key=lambda s: s.map(order)).reset_index(drop=True)
