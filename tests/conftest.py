@@ -16,6 +16,7 @@ from butterfly_lib.http import REQUEST_LOG, build_session, make_retry, reset_ses
 from butterfly_lib.replay import ReplayServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
+pytest_plugins = ["tests.report_plugin"]
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
