@@ -48,7 +48,25 @@ def _num(value: Any, fmt: str = "{:,.0f}") -> str:
         return "—"
 
 
+def data_kinds(folder: Path, page: str) -> set[str]:
+    """Kinds (observed, derived, simulated) of the datasets a page used, from its ``<page>-provenance.json``."""
+    path = folder / f"{page}-provenance.json"
+    try:
+        return {str(d.get("kind")) for d in json.loads(path.read_text()).get("datasets", [])}
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return set()
+
+
+def _kind_labels(folder: Path, page: str) -> str:
+    kinds = [k for k in ("simulated", "derived") if k in data_kinds(folder, page)]
+    if not kinds:
+        return ""
+    words = " and ".join(kinds)
+    return f'<p class="bp-kinds"><small>Includes {esc(words)} data (see the page\'s provenance).</small></p>'
+
+
 def _card(title: str, body: str, page: str, prefix: str, folder: Path) -> str:
+    body += _kind_labels(folder, page)
     files = sorted(p.name for p in folder.glob(f"{page}-*") if p.suffix in (".csv", ".json"))
     data = " · ".join(f'<a href="{esc(prefix + f)}">{esc(f)}</a>' for f in files)
     more = f'<a href="{esc(prefix + page)}.html">Open the page</a>' + (f" · data: {data}" if data else "")
