@@ -49,6 +49,12 @@ def _execute(args: argparse.Namespace) -> None:
     from butterfly_lib.site.runner import run_pages
 
     site = load_site_config(args.params)  # validated before probing or seeding anything
+    as_of = getattr(args, "as_of", None)
+    if as_of:
+        from butterfly_lib.params import page_params
+
+        for place in site.places:  # --as-of too: a bad date must not wait for the probe and a kernel
+            page_params(**{**place.parameters, "as_of": as_of})
     mode = choose_mode(offline=args.offline, strict=args.strict)
     run_pages(site, mode, as_of=getattr(args, "as_of", None), only=getattr(args, "only", None))
 
