@@ -309,7 +309,7 @@ def _doy_dates(doy: pd.Series | np.ndarray, year: int) -> np.ndarray:
     """Matplotlib date numbers of 365-day-calendar days of year in ``year``."""
     d = np.asarray(doy, dtype=float)
     base = mdates.date2num(pd.Timestamp(year, 1, 1))
-    leap = pd.Timestamp(year, 12, 31).dayofyear == 366
+    leap = pd.Timestamp(year, 12, 31).day_of_year == 366
     return base + d - 1 + np.where(leap & (d >= 60), 1, 0)
 
 

@@ -30,6 +30,8 @@ BANNER_CSS = """<style>
 .bp-provenance{font-size:0.85em;color:#333;border-top:1px solid #ccc;margin-top:1.5em;padding-top:0.5em}
 .bp-provenance table{border-collapse:collapse;display:block;overflow-x:auto}
 .bp-provenance td,.bp-provenance th{padding:2px 6px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+.bp-datasets{padding-left:1.2em}.bp-datasets li{margin-bottom:0.5em}
+.bp-url{word-break:break-all}.bp-provenance details{margin:2px 0}.bp-provenance summary{cursor:pointer;color:#555}
 </style>"""
 
 Datasets = Mapping[str, Any]
@@ -136,49 +138,37 @@ def provenance_footer(
     version, when the page was generated and (when given) the run's request log per source."""
     from butterfly_lib import __version__
 
-    rows = []
+    items = []
     for name, p in _provs(datasets).items():
-        url_cell = link(p.url, p.url if len(p.url) <= 70 else p.url[:67] + "…")
+        url_cell = link(p.url, p.url if len(p.url) <= 90 else p.url[:87] + "…")
         req = ", ".join(f"{k}={v}" for k, v in sorted(p.parameters.items()) if k not in ("urls",))
-        rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{c}</td>"
-                for c in (
-                    esc(name),
-                    esc(p.source),
-                    esc(p.kind),
-                    esc(p.status),
-                    esc(_fmt_time(p.fetched_at)),
-                    esc(_fmt_time(p.expires)),
-                    esc(p.location),
-                    url_cell,
-                    esc(req[:300]),
-                    esc(p.notice),
-                )
+        urls = p.parameters.get("urls") if isinstance(p.parameters, dict) else None
+        more = ""
+        if isinstance(urls, list | tuple) and len(urls) > 1:
+            more = f" (+{len(urls) - 1} more request{'s' if len(urls) > 2 else ''})"
+        facts = " · ".join(
+            f"<b>{esc(k)}</b> {v}"
+            for k, v in (
+                ("source", esc(p.source)),
+                ("kind", esc(p.kind)),
+                ("status", esc(p.status)),
+                ("fetched", esc(_fmt_time(p.fetched_at))),
+                ("expires", esc(_fmt_time(p.expires))),
+                ("location", esc(p.location or "—")),
             )
-            + "</tr>"
         )
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in (
-            "dataset",
-            "source",
-            "kind",
-            "status",
-            "fetched at",
-            "expires",
-            "location",
-            "URL",
-            "request parameters",
-            "notice",
+        details = ""
+        if req or p.notice:
+            details = (
+                "<details><summary>request parameters and notice</summary>"
+                + (f"<p><code>{esc(req[:600])}</code></p>" if req else "")
+                + (f"<p>{esc(p.notice)}</p>" if p.notice else "")
+                + "</details>"
+            )
+        items.append(
+            f'<li><b>{esc(name)}</b>: {facts}<br><span class="bp-url">{url_cell}{esc(more)}</span>{details}</li>'
         )
-    )
-    table = (
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        if rows
-        else "<p>No datasets.</p>"
-    )
+    table = f'<ul class="bp-datasets">{"".join(items)}</ul>' if items else "<p>No datasets.</p>"
     pdict = params.to_dict() if hasattr(params, "to_dict") else dict(params or {})
     plist = ", ".join(f"<code>{esc(k)}={esc(v)}</code>" for k, v in pdict.items())
     log = ""
