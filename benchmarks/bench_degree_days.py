@@ -5,12 +5,16 @@ Input: the real NOAA Portland airport record 1991-2020 (USW00024229), tiled acro
 its own constant offset (-5..+5 F) and day-to-day noise (sd 1.5 F): real seasonal structure, synthetic spread.
 The per-day Python loop (the Zalom formulas with ``math``) is timed on a subset and extrapolated.
 
+``scaling()`` times the same pipeline for 10, 100 and 1,000 locations (how the figure grows).
+
 Run: ``.venv/bin/python benchmarks/bench_degree_days.py``
 """
 
 from __future__ import annotations
 
+import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +27,7 @@ NOAA = Path(__file__).resolve().parent.parent / "data" / "noaa" / "USW00024229_p
 LOCATIONS = 1000
 LOWER, UPPER = 50.0, 86.0
 LOOP_SUBSET = 200_000
+SCALING = (10, 100, 1000)
 
 
 def tiled_record(n_locations: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, pd.DatetimeIndex]:
@@ -72,7 +77,7 @@ def best_of(fn, repeats: int = 3) -> tuple[float, object]:
     return best, result
 
 
-def main() -> None:
+def main() -> dict[str, float]:
     tmin, tmax, dates = tiled_record(LOCATIONS)
     n_days = tmin.size
     print(
@@ -117,7 +122,31 @@ def main() -> None:
         f"(range {np.nanmin(stats['mean'][:, 180]):.0f}..{np.nanmax(stats['mean'][:, 180]):.0f}); "
         f"season 2020 total at location 0: {cum[0, -1]:.0f} dd"
     )
+    return {"days": n_days, "daily_s": t_dd, "accumulate_normals_s": t_rest, "loop_ratio": t_loop / t_dd}
+
+
+def scaling(sizes: tuple[int, ...] = SCALING) -> list[dict[str, float]]:
+    """Daily single-sine values, then accumulation + normals, for each number of locations x 30 years."""
+    rows = []
+    for n in sizes:
+        tmin, tmax, dates = tiled_record(n)
+        t_dd, dd = best_of(lambda tmin=tmin, tmax=tmax: degree_days(tmin, tmax, lower=LOWER, upper=UPPER))
+
+        def rest(dd=dd, dates=dates):
+            cube, seasons = season_cube(accumulate_array(dd, dates), dates)
+            return normals_array(cube, seasons, period=(1991, 2020))
+
+        t_rest, _ = best_of(rest)
+        rows.append({"locations": n, "days": tmin.size, "daily_s": t_dd, "accumulate_normals_s": t_rest})
+        print(
+            f"{n:>5} locations x 30 years = {tmin.size:>11,} days: daily {t_dd:.4f} s, accumulation + normals "
+            f"{t_rest:.4f} s, {tmin.size / t_dd / 1e6:.0f} M days/s"
+        )
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    summary = main()
+    rows = scaling()
+    if "--json" in sys.argv:
+        print(json.dumps({"summary": summary, "scaling": rows}))

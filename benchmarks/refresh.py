@@ -1,0 +1,231 @@
+"""The two ways a benchmark refreshes a place's data, and the fewest requests the APIs would allow for it.
+
+Look here to see what "a refresh" means in the figures. ``notebook_refresh`` runs the page notebooks through the
+site runner (papermill kernels) with every base URL pointed at a replay server; requests are counted where they
+arrive. ``in_process_refresh`` makes the same source calls the notebooks make (read from the notebooks, same
+order and arguments) in this process, so ``REQUEST_LOG`` sees them. ``minimum_requests`` derives, from the data a
+refresh returned, the fewest requests each API allows for the same questions; ``by_endpoint`` groups requests
+so the two can be compared line by line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import pandas as pd
+import yaml
+
+from benchmarks.harness import ROOT, point_env
+
+#: Places near Portland for the 1/3/10-place figures (city-centre coordinates, rounded to 0.01°)
+NEARBY: tuple[tuple[str, float, float], ...] = (
+    ("Portland, Oregon", 45.52, -122.68),
+    ("Vancouver, Washington", 45.64, -122.66),
+    ("Beaverton, Oregon", 45.49, -122.80),
+    ("Gresham, Oregon", 45.50, -122.43),
+    ("Lake Oswego, Oregon", 45.42, -122.67),
+    ("Hillsboro, Oregon", 45.52, -122.99),
+    ("Oregon City, Oregon", 45.36, -122.61),
+    ("Tigard, Oregon", 45.43, -122.77),
+    ("Milwaukie, Oregon", 45.45, -122.64),
+    ("Troutdale, Oregon", 45.54, -122.39),
+)
+OBS_PER_PAGE, COUNTS_PER_PAGE, TAXA_PER_REQUEST, CELLS_PER_REQUEST = 200, 500, 30, 100
+SHOWN_TAXA = 12  # the species page asks a week-of-year histogram for its first 12 taxa
+
+
+def site_parameters() -> dict[str, Any]:
+    """The common ``parameters`` and first place of ``site.yml`` (the site the lead builds)."""
+    data = yaml.safe_load((ROOT / "site.yml").read_text()) or {}
+    return {"parameters": data.get("parameters") or {}, "places": data.get("places") or [{}]}
+
+
+def places(n: int) -> list[dict[str, Any]]:
+    """The first ``n`` places: site.yml's first place (Portland), then ``NEARBY`` with the same time zone/station."""
+    first = dict(site_parameters()["places"][0])
+    out = [first]
+    for name, lat, lon in NEARBY[1:n]:
+        out.append({**first, "place_name": name, "latitude": lat, "longitude": lon})
+    return out[:n]
+
+
+def notebook_refresh(
+    server: Any,
+    cache_file: Path,
+    pages_dir: Path,
+    *,
+    n_places: int = 1,
+    as_of: str,
+    names: list[str] | None = None,
+) -> Any:
+    """Run the page notebooks for ``n_places`` places against ``server`` with ``cache_file`` as the cache.
+
+    Uses ``butterfly_lib.site.runner.run_pages`` in live mode; the kernels inherit base URLs, cache and as-of.
+    """
+    from butterfly_lib.site.config import site_config_from_dict
+    from butterfly_lib.site.modes import Mode
+    from butterfly_lib.site.runner import run_pages
+
+    site = site_config_from_dict(
+        {"parameters": site_parameters()["parameters"], "places": places(n_places)}, source="benchmark"
+    )
+    env = {**point_env(server), "BUTTERFLY_CACHE": str(cache_file), "BUTTERFLY_AS_OF": as_of}
+    mode = Mode("live", "benchmark: replay server", extra_env=env)
+    return run_pages(site, mode, as_of=as_of, pages_dir=pages_dir, page_names=names, log=lambda _m: None)
+
+
+def page_parameters(place: dict[str, Any], as_of: str) -> Any:
+    from butterfly_lib.params import page_params
+
+    return page_params(**{**site_parameters()["parameters"], **place, "as_of": as_of})
+
+
+def in_process_refresh(params: Any) -> dict[str, Any]:
+    """Every source call of the six page notebooks, as they make them, in this process. Returns the data."""
+    from butterfly_lib.sources.inaturalist import (
+        sightings_this_week,
+        species_this_week,
+        species_this_year,
+        week_of_year,
+    )
+    from butterfly_lib.sources.noaa import noaa_daily
+    from butterfly_lib.sources.open_meteo import (
+        daily_at_points,
+        daily_through_today,
+        ensemble,
+        forecast_daily,
+        forecast_minutely_15,
+    )
+
+    p, place, as_of = params, params.place, params.as_of_date
+    out: dict[str, Any] = {}
+    # forecast.ipynb
+    out["forecast"] = forecast_daily(place)
+    out["minutely"] = forecast_minutely_15(place, days=3)
+    out["ensemble"] = ensemble(place)
+    # species.ipynb
+    week = species_this_week(place, as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id)
+    out["species_week"] = week
+    out["species_year"] = species_this_year(place, as_of, taxon_id=p.taxon_id)
+    out["seasonality"] = {
+        int(t): week_of_year(place, taxon_id=int(t)) for t in week["taxon_id"].head(SHOWN_TAXA)
+    }
+    # sightings_map.ipynb
+    sightings = sightings_this_week(
+        place, as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id, max_results=1000
+    )
+    out["sightings"] = sightings
+    by_year = sightings.groupby(pd.DatetimeIndex(sightings["observed_on"]).year)
+    out["sighting_weather"] = [
+        daily_at_points(g["latitude"], g["longitude"], g["observed_on"].min(), g["observed_on"].max(),
+                        timezone=p.timezone)
+        for _, g in by_year
+    ]  # fmt: skip
+    # degree_days.ipynb
+    start = date(min(p.normals_start, as_of.year - 10), 1, 1)
+    if p.temperature_source == "open-meteo":
+        out["temps"] = daily_through_today(place, start, as_of)
+        out["other"] = noaa_daily(p.noaa_station, date(as_of.year - 11, 1, 1), as_of)
+    else:
+        out["temps"] = noaa_daily(p.noaa_station, start, as_of)
+        out["other"] = daily_through_today(place, date(as_of.year - 11, 1, 1), as_of)
+    forecast_daily(place)
+    # emergence.ipynb (the station record it reads is the bundled CSV: no request)
+    daily_through_today(place, start, as_of)
+    forecast_daily(place)
+    return out
+
+
+def endpoint_of(source: str, path: str, query: dict[str, str], place_latlon: tuple[float, float]) -> str:
+    """A short name for what a request asked (e.g. "observations", "archive: sighting cells")."""
+    path = path.rstrip("/")
+    if source == "inaturalist":
+        if "/taxa" in path:
+            return "taxa (family names)"
+        for tail in ("species_counts", "histogram"):
+            if path.endswith(tail):
+                return tail
+        return "observations"
+    if source == "open_meteo_forecast":
+        return "forecast 15-minute" if "minutely_15" in query else "forecast daily"
+    if source == "open_meteo_archive":
+        try:
+            here = (float(query.get("latitude", "nan")), float(query.get("longitude", "nan")))
+        except ValueError:
+            here = (math.nan, math.nan)
+        return "archive: place history" if here == place_latlon else "archive: sighting cells"
+    if source == "open_meteo_ensemble":
+        return "ensemble"
+    if source == "noaa":
+        return "daily summaries"
+    return path
+
+
+def by_endpoint(
+    requests: list[tuple[str, str, dict[str, str]]], place_latlon: tuple[float, float]
+) -> Counter:
+    """Counter of (source, endpoint) over ``(source, path, query)`` triples."""
+    return Counter((s, endpoint_of(s, path, q, place_latlon)) for s, path, q in requests)
+
+
+def log_requests() -> list[tuple[str, str, dict[str, str]]]:
+    """``REQUEST_LOG``'s network requests as ``(source, path, query)``."""
+    from benchmarks.harness import request_urls
+
+    out = []
+    for source, urls in request_urls().items():
+        for url in urls:
+            parts = urlsplit(url)
+            out.append((source, parts.path, dict(parse_qsl(parts.query))))
+    return out
+
+
+def server_requests(server: Any, since: int = 0) -> list[tuple[str, str, dict[str, str]]]:
+    """What reached the replay server as ``(source, path, query)``."""
+    from benchmarks.harness import source_of_path
+
+    return [(source_of_path(r.path), r.path, r.query) for r in server.requests[since:]]
+
+
+def minimum_requests(data: dict[str, Any], taxa_ids: int = 0) -> Counter:
+    """Fewest requests the APIs allow for the questions the pages ask (see RESULTS.md for the reasoning).
+
+    One archive request for the place's whole history, one NOAA request for the station's whole record, one
+    forecast (daily), one 15-minute forecast, one ensemble; ceil(n/200) observation pages, ceil(k/500)
+    species-count pages per window, one histogram per shown taxon, ceil(ids/30) taxa lookups, and for the
+    weather on sighting days ceil(cells/100) archive requests spanning all sighting days at once.
+    """
+    from butterfly_lib.sources.open_meteo.grid import grid_degrees, snap_to_grid, unique_cells
+
+    s = data["sightings"]
+    cells = (
+        len(unique_cells(snap_to_grid(s["latitude"], s["longitude"], grid_degrees(None)))) if len(s) else 0
+    )
+    return Counter({
+        ("inaturalist", "observations"): max(1, math.ceil(len(s) / OBS_PER_PAGE)),
+        ("inaturalist", "species_counts"): sum(
+            max(1, math.ceil(len(data[k]) / COUNTS_PER_PAGE)) for k in ("species_week", "species_year")
+        ),
+        ("inaturalist", "histogram"): len(data["seasonality"]),
+        ("inaturalist", "taxa (family names)"): math.ceil(taxa_ids / TAXA_PER_REQUEST),
+        ("open_meteo_forecast", "forecast daily"): 1,
+        ("open_meteo_forecast", "forecast 15-minute"): 1,
+        ("open_meteo_ensemble", "ensemble"): 1,
+        ("open_meteo_archive", "archive: place history"): 1,
+        ("open_meteo_archive", "archive: sighting cells"): math.ceil(cells / CELLS_PER_REQUEST),
+        ("noaa", "daily summaries"): 1,
+    })  # fmt: skip
+
+
+def taxa_ids_asked(requests: list[tuple[str, str, dict[str, str]]]) -> int:
+    """Distinct taxon ids the taxa lookups asked for (the path holds them comma-separated)."""
+    ids: set[str] = set()
+    for source, path, _q in requests:
+        if source == "inaturalist" and "/taxa/" in path:
+            ids.update(path.rstrip("/").rsplit("/", 1)[1].split(","))
+    return len(ids)

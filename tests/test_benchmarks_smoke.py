@@ -1,0 +1,99 @@
+"""Smoke test of ``benchmarks/``: the scripts import, and their request counting and measuring work on a tiny case.
+
+The benchmarks themselves are not part of pass/fail (they print figures; ``make bench``). Here one real recorded
+forecast from the offline snapshot is served by the replay server: a cold call must count one request for its
+source, a warm call none, and both counters (``REQUEST_LOG`` in-process, arrivals at the server) must agree.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import Counter
+
+import pandas as pd
+import pytest
+
+from benchmarks import harness, refresh
+from butterfly_lib.place import PORTLAND
+
+MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "run_all")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_benchmark_scripts_import(name):
+    module = importlib.import_module(f"benchmarks.{name}")
+    assert module.__doc__
+
+
+def test_request_counting_cold_then_warm(replay, point_sources_at):
+    from butterfly_lib.sources.open_meteo import forecast_daily
+
+    assert harness.add_manifest_routes(replay) > 0
+    point_sources_at(replay)
+
+    cold, frame = harness.count_requests(lambda: forecast_daily(PORTLAND))
+    assert cold == {"open_meteo_forecast": 1}
+    assert len(frame) == 16
+    assert harness.server_counts(replay) == {"open_meteo_forecast": 1}
+    assert harness.server_misses(replay) == []
+    latlon = (PORTLAND.latitude, PORTLAND.longitude)
+    assert refresh.by_endpoint(refresh.log_requests(), latlon) == Counter(
+        {("open_meteo_forecast", "forecast daily"): 1}
+    )
+
+    warm, _ = harness.count_requests(lambda: forecast_daily(PORTLAND))
+    assert warm == {}
+    assert len(replay.requests) == 1
+
+
+def test_unrecorded_request_is_a_miss(replay, point_sources_at):
+    from butterfly_lib.errors import SourceError
+    from butterfly_lib.place import Place
+    from butterfly_lib.sources.open_meteo import forecast_daily
+
+    harness.add_manifest_routes(replay)
+    point_sources_at(replay)
+    elsewhere = Place("Bend, Oregon", 44.06, -121.31, timezone="America/Los_Angeles")
+    with pytest.raises(SourceError):
+        forecast_daily(elsewhere)
+    assert harness.server_misses(replay)
+
+
+def test_measure_reports_time_and_memory():
+    m, value = harness.measure("allocate", lambda: bytearray(5_000_000))
+    assert len(value) == 5_000_000
+    assert m.wall_s > 0
+    assert m.traced_peak_mb >= 4.9
+    assert m.parent_maxrss_mb > 0
+
+
+def test_minimum_requests_on_a_tiny_refresh():
+    data = {
+        "sightings": pd.DataFrame(
+            {"latitude": [45.52] * 201 + [45.9], "longitude": [-122.68] * 201 + [-122.1]}
+        ),
+        "species_week": pd.DataFrame({"taxon_id": range(501)}),
+        "species_year": pd.DataFrame({"taxon_id": range(3)}),
+        "seasonality": {1: None, 2: None},
+    }
+    m = refresh.minimum_requests(data, taxa_ids=31)
+    assert m[("inaturalist", "observations")] == 2  # 202 observations, 200 a page
+    assert m[("inaturalist", "species_counts")] == 3  # 501 -> 2 pages, 3 -> 1 page
+    assert m[("inaturalist", "histogram")] == 2
+    assert m[("inaturalist", "taxa (family names)")] == 2
+    assert m[("open_meteo_archive", "archive: sighting cells")] == 1  # two grid cells, one request
+    assert sum(m.values()) == 2 + 3 + 2 + 2 + 1 + 5
+
+
+def test_places_start_with_the_site_place():
+    ps = refresh.places(3)
+    assert len(ps) == 3 and len({p["place_name"] for p in ps}) == 3
+    assert ps[0]["place_name"] == refresh.site_parameters()["places"][0]["place_name"]
+
+
+def test_degree_day_scaling_runs_on_a_tiny_case():
+    from benchmarks import bench_degree_days
+
+    rows = bench_degree_days.scaling((2,))
+    assert rows[0]["locations"] == 2 and rows[0]["days"] == 2 * 10958
+    assert rows[0]["daily_s"] > 0
