@@ -77,7 +77,7 @@ def in_process_case() -> dict:
                 lambda: harness.count_requests(lambda: refresh.in_process_refresh(params)),
             )
     latlon = (place["latitude"], place["longitude"])
-    minimum = refresh.minimum_requests(data, taxa_ids=refresh.taxa_ids_asked(cold_reqs))
+    minimum = refresh.minimum_requests(data, params, taxa_ids=refresh.taxa_ids_asked(cold_reqs))
     return {
         "cold_measurement": cold_m.__dict__,
         "warm_measurement": warm_m.__dict__,

@@ -192,13 +192,23 @@ def server_requests(server: Any, since: int = 0) -> list[tuple[str, str, dict[st
     return [(source_of_path(r.path), r.path, r.query) for r in server.requests[since:]]
 
 
-def minimum_requests(data: dict[str, Any], taxa_ids: int = 0) -> Counter:
+def window_months(as_of: date, days_back: int, days_ahead: int) -> list[int]:
+    """Months the month-day window around ``as_of`` touches. iNaturalist's ``month``/``day`` filters combine as a
+    cross product, so an all-years window that crosses a month boundary needs one query per month."""
+    days = pd.date_range(
+        pd.Timestamp(as_of) - pd.Timedelta(days=days_back), periods=days_back + days_ahead + 1
+    )
+    return sorted(set(days.month))
+
+
+def minimum_requests(data: dict[str, Any], params: Any, taxa_ids: int = 0) -> Counter:
     """Fewest requests the APIs allow for the questions the pages ask (see RESULTS.md for the reasoning).
 
     One archive request for the place's whole history, one NOAA request for the station's whole record, one
-    forecast (daily), one 15-minute forecast, one ensemble; ceil(n/200) observation pages, ceil(k/500)
-    species-count pages per window, one histogram per shown taxon, ceil(ids/30) taxa lookups, and for the
-    weather on sighting days ceil(cells/100) archive requests spanning all sighting days at once.
+    forecast (daily), one 15-minute forecast, one ensemble; per month the all-years window touches, ceil(n/200)
+    observation pages and ceil(k/500) species-count pages, plus ceil(k/500) for this year; one histogram per
+    shown taxon; ceil(ids/30) taxa lookups; and for the weather on sighting days ceil(cells/100) archive
+    requests spanning all sighting days at once.
     """
     from butterfly_lib.sources.open_meteo.grid import grid_degrees, snap_to_grid, unique_cells
 
@@ -206,11 +216,14 @@ def minimum_requests(data: dict[str, Any], taxa_ids: int = 0) -> Counter:
     cells = (
         len(unique_cells(snap_to_grid(s["latitude"], s["longitude"], grid_degrees(None)))) if len(s) else 0
     )
+    months = window_months(params.as_of_date, params.days_back, params.days_ahead)
+    per_month = pd.DatetimeIndex(s["observed_on"]).month.value_counts() if len(s) else pd.Series(dtype=int)
     return Counter({
-        ("inaturalist", "observations"): max(1, math.ceil(len(s) / OBS_PER_PAGE)),
-        ("inaturalist", "species_counts"): sum(
-            max(1, math.ceil(len(data[k]) / COUNTS_PER_PAGE)) for k in ("species_week", "species_year")
+        ("inaturalist", "observations"): sum(
+            max(1, math.ceil(int(per_month.get(m, 0)) / OBS_PER_PAGE)) for m in months
         ),
+        ("inaturalist", "species_counts"): len(months) * max(1, math.ceil(len(data["species_week"]) / COUNTS_PER_PAGE))
+        + max(1, math.ceil(len(data["species_year"]) / COUNTS_PER_PAGE)),
         ("inaturalist", "histogram"): len(data["seasonality"]),
         ("inaturalist", "taxa (family names)"): math.ceil(taxa_ids / TAXA_PER_REQUEST),
         ("open_meteo_forecast", "forecast daily"): 1,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from datetime import date
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -70,19 +72,25 @@ def test_measure_reports_time_and_memory():
 def test_minimum_requests_on_a_tiny_refresh():
     data = {
         "sightings": pd.DataFrame(
-            {"latitude": [45.52] * 201 + [45.9], "longitude": [-122.68] * 201 + [-122.1]}
+            {
+                "latitude": [45.52] * 201 + [45.9],
+                "longitude": [-122.68] * 201 + [-122.1],
+                "observed_on": ["2020-06-10"] * 201 + ["2019-05-31"],
+            }
         ),
         "species_week": pd.DataFrame({"taxon_id": range(501)}),
         "species_year": pd.DataFrame({"taxon_id": range(3)}),
         "seasonality": {1: None, 2: None},
     }
-    m = refresh.minimum_requests(data, taxa_ids=31)
-    assert m[("inaturalist", "observations")] == 2  # 202 observations, 200 a page
-    assert m[("inaturalist", "species_counts")] == 3  # 501 -> 2 pages, 3 -> 1 page
+    params = SimpleNamespace(as_of_date=date(2026, 6, 13), days_back=14, days_ahead=7)  # May 30 .. June 20
+    assert refresh.window_months(params.as_of_date, 14, 7) == [5, 6]
+    m = refresh.minimum_requests(data, params, taxa_ids=31)
+    assert m[("inaturalist", "observations")] == 3  # June: 201 -> 2 pages; May: 1 -> 1 page
+    assert m[("inaturalist", "species_counts")] == 5  # 501 -> 2 pages in each of 2 months; this year 1 page
     assert m[("inaturalist", "histogram")] == 2
     assert m[("inaturalist", "taxa (family names)")] == 2
     assert m[("open_meteo_archive", "archive: sighting cells")] == 1  # two grid cells, one request
-    assert sum(m.values()) == 2 + 3 + 2 + 2 + 1 + 5
+    assert sum(m.values()) == 3 + 5 + 2 + 2 + 1 + 5
 
 
 def test_places_start_with_the_site_place():
