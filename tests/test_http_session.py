@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -30,7 +30,7 @@ def test_user_agent_names_project_version_homepage(replay, session):
 )
 def test_expiry_per_tier(replay, session, tier, hours):
     replay.add("/x", OK)
-    start = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 6, 15, 12, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
         first = fetch("test", f"{replay.url}/x", tier=tier, session=session)
         assert not first.provenance.from_cache
@@ -46,7 +46,7 @@ def test_expiry_per_tier(replay, session, tier, hours):
 def test_historical_never_expires(replay, session):
     replay.add("/x", OK)
     fetch("test", f"{replay.url}/x", tier=Tier.HISTORICAL, session=session)
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=3650)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3650)):
         hit = fetch("test", f"{replay.url}/x", tier=Tier.HISTORICAL, session=session)
     assert hit.provenance.from_cache and hit.provenance.expires is None
     assert len(replay.requests) == 1
@@ -87,7 +87,7 @@ def test_offline_serves_expired_copy_with_notice(replay, tmp_path):
     replay.add("/x", OK)
     fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=online)
     offline = build_session(tmp_path / "c.sqlite", offline=True)
-    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=2)):
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2)):
         got = fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=offline)
     assert got.provenance.stale and "offline" in got.provenance.notice
 
@@ -124,7 +124,7 @@ def test_timeout_is_retried(replay, tmp_path):
 
 def test_stale_if_error_after_expiry(replay, session):
     replay.add("/x", OK, Reply(status=503))
-    start = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 6, 15, 12, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
         fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=session)
     with time_machine.travel(start + timedelta(hours=5)):
@@ -144,7 +144,7 @@ def test_stale_if_error_after_expiry(replay, session):
 )
 def test_bad_refresh_never_replaces_good_cache(replay, session, bad):
     replay.add("/x", OK, bad)
-    start = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 6, 15, 12, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
         fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=session)
     with time_machine.travel(start + timedelta(hours=5)):

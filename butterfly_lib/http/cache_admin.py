@@ -6,7 +6,7 @@ Look here for ``butterfly cache``. Sources are recognised by the host (or replay
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from butterfly_lib import config
@@ -31,7 +31,7 @@ def source_of(url: str) -> str:
 
 def summary() -> dict:
     session = get_session()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     held: Counter[str] = Counter()
     expired: Counter[str] = Counter()
     nbytes: Counter[str] = Counter()
@@ -41,7 +41,7 @@ def summary() -> dict:
         nbytes[src] += len(resp.content or b"")
         exp = resp.expires
         if exp is not None:
-            exp = exp if exp.tzinfo else exp.replace(tzinfo=timezone.utc)
+            exp = exp if exp.tzinfo else exp.replace(tzinfo=UTC)
             if exp <= now:
                 expired[src] += 1
     path = config.cache_path()

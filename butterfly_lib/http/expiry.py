@@ -7,14 +7,14 @@ reference data (taxa, places, station metadata) for 90 days. Derived outputs are
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from enum import Enum
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
 #: a date range ending this many days before today or earlier counts as wholly in the past
 RECENT_DAYS = 10
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     LIVE = "live"  # forecast, ensemble, this week's sightings
     LIVE_SHORT = "live_short"  # 15-minute nowcast
     CURRENT = "current"  # this year's counts; archive/NOAA reaching into the last ~10 days
@@ -34,7 +34,7 @@ TTL: dict[Tier, timedelta | None] = {
 
 def tier_for_range(end: date, today: date | None = None) -> Tier:
     """Tier of a date-ranged request (archive, NOAA): historical when it ends before the recent window."""
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     return Tier.HISTORICAL if end < today - timedelta(days=RECENT_DAYS) else Tier.CURRENT
 
 
@@ -43,5 +43,5 @@ def expires_at(tier: Tier, now: datetime | None = None) -> datetime | None:
     ttl = TTL[Tier(tier)]
     if ttl is None:
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return now + ttl

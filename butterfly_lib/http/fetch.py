@@ -21,7 +21,7 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,12 +99,12 @@ def _provenance(
     params: Mapping[str, Any],
     notice: str = "",
 ) -> Provenance:
-    created = getattr(resp, "created_at", None) if from_cache else datetime.now(timezone.utc)
+    created = getattr(resp, "created_at", None) if from_cache else datetime.now(UTC)
     if created is not None and created.tzinfo is None:
-        created = created.replace(tzinfo=timezone.utc)
+        created = created.replace(tzinfo=UTC)
     expires = getattr(resp, "expires", None)
     if expires is not None and expires.tzinfo is None:
-        expires = expires.replace(tzinfo=timezone.utc)
+        expires = expires.replace(tzinfo=UTC)
     kind = resp.headers.get(KIND_HEADER, "observed")
     header_notice = resp.headers.get(NOTICE_HEADER, "")
     notice = "; ".join(n for n in (header_notice, notice) if n)
