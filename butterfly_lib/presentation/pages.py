@@ -180,20 +180,29 @@ def write_page_data(
     return Html(f'<p class="bp-data-files"><b>Data on this page:</b> {links}</p>')
 
 
-def apply_mode(params: Any) -> str:
-    """Honour ``params.offline`` (serve only from the request cache) and return the mode in words: "live",
-    "offline (cache only)" or "offline snapshot <date>" (set by the runner through ``BUTTERFLY_SNAPSHOT``)."""
+def apply_mode(params: Any) -> tuple[Any, str]:
+    """Honour ``params.offline`` and return ``(params, mode in words)``.
+
+    When the run's environment already chose (the runner sets ``BUTTERFLY_OFFLINE``/``BUTTERFLY_SNAPSHOT``),
+    that stands. Otherwise ``offline=True`` (a notebook opened in JupyterLab with no network) switches this
+    kernel to the bundled snapshot: its cache is seeded and ``as_of`` becomes the snapshot's date, since the
+    snapshot holds nothing else. Words: "live", "offline (cache only)" or "offline snapshot <date>".
+    """
+    import dataclasses
     import os
 
     from butterfly_lib.http import reset_sessions
 
     if params.offline and os.environ.get("BUTTERFLY_OFFLINE") != "1":
-        os.environ["BUTTERFLY_OFFLINE"] = "1"
+        from butterfly_lib.snapshot.use import snapshot_environment
+
+        os.environ.update(snapshot_environment(log=lambda _msg: None))
         reset_sessions()
+        params = dataclasses.replace(params, as_of=os.environ["BUTTERFLY_AS_OF"])
     snap = os.environ.get("BUTTERFLY_SNAPSHOT", "").strip()
     if snap:
-        return f"offline snapshot {snap}"
-    return "offline (cache only)" if os.environ.get("BUTTERFLY_OFFLINE") == "1" else "live"
+        return params, f"offline snapshot {snap}"
+    return params, ("offline (cache only)" if os.environ.get("BUTTERFLY_OFFLINE") == "1" else "live")
 
 
 DD_COLUMNS = (

@@ -99,24 +99,16 @@ def _snapshot_module():
 
 def snapshot_mode(reason: str, cache_file: Path | None = None, log: Callable[[str], None] = print) -> Mode:
     """Seed the snapshot cache (only when ``data/snapshot/manifest.json`` is newer than it) and return the mode."""
-    snapshot = _snapshot_module()
-    cache_file = Path(cache_file or snapshot_cache_file())
-    manifest = Path(snapshot.snapshot_dir()) / "manifest.json"
-    if not manifest.exists():
-        raise SnapshotUnavailable(
-            f"no offline snapshot: {manifest} is missing (rebuild it with `make snapshot`)"
-        )
-    if not cache_file.exists() or cache_file.stat().st_mtime < manifest.stat().st_mtime:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        log(snapshot.seed_cache(cache_file))
-    as_of = str(getattr(snapshot, "SNAPSHOT_AS_OF", "")) or _manifest_as_of(manifest)
-    return Mode("snapshot", reason, snapshot_as_of=as_of, cache_file=cache_file.resolve())
+    _snapshot_module()
+    from butterfly_lib.snapshot.use import snapshot_environment
 
-
-def _manifest_as_of(manifest: Path) -> str:
-    import json
-
-    return str(json.loads(manifest.read_text())["as_of"])
+    try:
+        env = snapshot_environment(cache_file or snapshot_cache_file(), log)
+    except SnapshotUnavailable:
+        raise
+    except ButterflyError as exc:
+        raise SnapshotUnavailable(str(exc)) from None
+    return Mode("snapshot", reason, snapshot_as_of=env["BUTTERFLY_SNAPSHOT"], cache_file=Path(env["BUTTERFLY_CACHE"]))
 
 
 def choose_mode(
