@@ -37,6 +37,6 @@ class OfflineCacheMiss(SourceError):
             source,
             url,
             "offline mode and this request is not in the cache",
-            "Seed the cache by running once online (`butterfly fetch`), or load the bundled snapshot "
-            "(`butterfly cache seed`), or unset BUTTERFLY_OFFLINE",
+            "Fill the cache by running once online (`butterfly run`), or use the bundled snapshot "
+            "(`butterfly run --offline`, or offline=True in a notebook), or unset BUTTERFLY_OFFLINE",
         )

@@ -70,7 +70,7 @@ def test_offline_hit_and_miss(replay, tmp_path):
     assert hit.data == {"results": [1, 2, 3]} and hit.provenance.offline
     with pytest.raises(OfflineCacheMiss) as err:
         fetch("test", f"{replay.url}/missing", params={"a": 1}, tier=Tier.LIVE, session=offline)
-    assert f"{replay.url}/missing?a=1" in str(err.value) and "butterfly cache seed" in str(err.value)
+    assert f"{replay.url}/missing?a=1" in str(err.value) and "butterfly run --offline" in str(err.value)
     assert len(replay.requests) == 1  # offline never connected
 
 
