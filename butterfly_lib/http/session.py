@@ -85,14 +85,33 @@ def make_retry(total: int = 4, backoff_factor: float = 1.0, backoff_max: float =
     )
 
 
+#: seconds to wait for another process's write lock on the cache file before reporting it (not 2 x 30 s)
+LOCK_WAIT_SECONDS = 10.0
+
+
+def _probe_lock(path: Path) -> None:
+    if not path.exists():
+        return
+    con = sqlite3.connect(str(path), timeout=LOCK_WAIT_SECONDS, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+    finally:
+        con.close()
+
+
 def _open_backend(path: Path) -> requests_cache.SQLiteCache:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        _probe_lock(path)
         backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
         backend.responses.count()  # touches the file: a corrupt database fails here
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc).lower():
-            raise ButterflyError(f"request cache {path} is locked by another process; try again") from exc
+            raise ButterflyError(
+                f"request cache {path} is locked by another process (waited {LOCK_WAIT_SECONDS:g} s); let the "
+                "other run finish and try again, or point BUTTERFLY_CACHE at another file"
+            ) from exc
         stamp = time.strftime("%Y%m%dT%H%M%S")
         broken = path.with_name(f"{path.name}.corrupt-{stamp}")
         for suffix in ("", "-wal", "-shm"):
