@@ -56,16 +56,17 @@ def offline(real_hosts, monkeypatch, tmp_path):
 
 
 def _calls():
+    """Requests the pages make (the snapshot is recorded through them), made again through the real clients."""
     return {
         "forecast": lambda s: forecast_daily(PORTLAND, session=s),
         "minutely": lambda s: forecast_minutely_15(PORTLAND, session=s),
         "archive": lambda s: daily_through_today(
-            PORTLAND, date(2026, 1, 1), SNAPSHOT_AS_OF, session=s, today=SNAPSHOT_AS_OF
+            PORTLAND, date(1991, 1, 1), SNAPSHOT_AS_OF, session=s, today=SNAPSHOT_AS_OF
         ),
         "species_this_week": lambda s: inat.species_this_week(PORTLAND, SNAPSHOT_AS_OF, session=s),
         "sightings_this_week": lambda s: inat.sightings_this_week(PORTLAND, SNAPSHOT_AS_OF, session=s),
         "noaa": lambda s: noaa_daily(
-            "USW00024229", date(1940, 10, 14), SNAPSHOT_AS_OF, session=s, today=SNAPSHOT_AS_OF
+            "USW00024229", date(2015, 1, 1), SNAPSHOT_AS_OF, session=s, today=SNAPSHOT_AS_OF
         ),
     }
 
@@ -97,7 +98,7 @@ def test_ensemble_round_trip_and_simulated_label(recording, offline):
 
 def test_kind_and_notice_reach_provenance(offline):
     arch = daily_through_today(
-        PORTLAND, date(2026, 1, 1), SNAPSHOT_AS_OF, session=offline, today=SNAPSHOT_AS_OF
+        PORTLAND, date(1991, 1, 1), SNAPSHOT_AS_OF, session=offline, today=SNAPSHOT_AS_OF
     )
     prov = arch.attrs["provenance"]
     assert prov.kind == "derived"
