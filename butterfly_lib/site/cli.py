@@ -3,6 +3,7 @@
 Look here for the command-line flags. ``butterfly run [--params site.yml] [--offline] [--strict] [--as-of DATE]
 [--only PAGE]`` executes the page notebooks into ``pages/``. ``butterfly site [--params ...] [--offline]
 [--strict]`` runs them, then ``quarto render`` when Quarto is on PATH, else the nbconvert fallback.
+``BUTTERFLY_STRICT=1`` is ``--strict`` for runs started by ``quarto render``'s pre-render step.
 ``BUTTERFLY_SKIP_RUN=1`` makes ``run`` a no-op (when pages were just executed and ``quarto render`` calls its
 pre-render step).
 """
@@ -55,7 +56,9 @@ def _execute(args: argparse.Namespace) -> None:
 
         for place in site.places:  # --as-of too: a bad date must not wait for the probe and a kernel
             page_params(**{**place.parameters, "as_of": as_of})
-    mode = choose_mode(offline=args.offline, strict=args.strict)
+    # BUTTERFLY_STRICT=1: strict from the environment, for `quarto render`, whose pre-render step takes no flags
+    strict = args.strict or os.environ.get("BUTTERFLY_STRICT") == "1"
+    mode = choose_mode(offline=args.offline, strict=strict)
     run_pages(site, mode, as_of=getattr(args, "as_of", None), only=getattr(args, "only", None))
 
 
