@@ -105,3 +105,16 @@ def test_degree_day_scaling_runs_on_a_tiny_case():
     rows = bench_degree_days.scaling((2,))
     assert rows[0]["locations"] == 2 and rows[0]["days"] == 2 * 10958
     assert rows[0]["daily_s"] > 0
+
+
+def test_over_minimum_lists_only_endpoints_off_the_minimum():
+    from benchmarks.run_all import over_minimum
+
+    refresh_figures = {
+        "cold": {"requests": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 8}},
+        "inprocess": {
+            "minimum": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 1}
+        },
+    }
+    lines = over_minimum(refresh_figures)
+    assert len(lines) == 1 and "sighting cells: 8 requests, minimum 1" in lines[0]
