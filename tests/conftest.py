@@ -101,3 +101,23 @@ def session(tmp_path):
     )
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's, driven by Playwright) for every browser test of the session.
+
+    Playwright's sync API allows one running instance per thread, so all browser tests share this one.
+    """
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, NODE_MODULES
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    if not (NODE_MODULES / "@jupyter-widgets" / "html-manager").exists():
+        pytest.fail(f"{NODE_MODULES} lacks the widget JavaScript: run `npm ci` in tests/browser (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

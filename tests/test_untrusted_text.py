@@ -211,12 +211,9 @@ def _page(obs: pd.DataFrame, counts: pd.DataFrame, out: Path) -> Path:
 
 
 @pytest.mark.browser
-def test_nothing_executes_in_the_browser(laden, tmp_path, request):
+def test_nothing_executes_in_the_browser(laden, tmp_path, request, browser):
     record(request, "inaturalist -> built page in Chromium", "all payloads on one nbconvert page",
            "no dialog, no injected element, links http(s) only")  # fmt: skip
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Chromium is not installed (make test installs it)")
     obs, counts = laden
     page_file = _page(obs, counts, tmp_path / "site")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(page_file.parent))
@@ -234,28 +231,24 @@ def test_nothing_executes_in_the_browser(laden, tmp_path, request):
             r.abort()
 
     try:
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
-            )
-            page = browser.new_page()
-            page.route("**/*", route)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html", wait_until="load")
-            page.wait_for_timeout(500)
-            page.wait_for_selector("text=Untrusted text")
-            injected_imgs = page.eval_on_selector_all("img[src='x'], img[onerror]", "els => els.length")
-            alert_scripts = page.eval_on_selector_all(
-                "script", "els => els.filter(e => e.textContent.includes('alert(')).length"
-            )
-            handlers = page.evaluate(
-                "() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
-                ".filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"
-            )
-            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-            shown = page.inner_text("body")
-            browser.close()
+        context = browser.new_context()
+        page = context.new_page()
+        page.route("**/*", route)
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html", wait_until="load")
+        page.wait_for_timeout(500)
+        page.wait_for_selector("text=Untrusted text")
+        injected_imgs = page.eval_on_selector_all("img[src='x'], img[onerror]", "els => els.length")
+        alert_scripts = page.eval_on_selector_all(
+            "script", "els => els.filter(e => e.textContent.includes('alert(')).length"
+        )
+        handlers = page.evaluate(
+            "() => [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+            ".filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name))"
+        )
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        shown = page.inner_text("body")
+        context.close()
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -120,22 +120,6 @@ def site_url(built_site):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    if not (NODE_MODULES / "@jupyter-widgets" / "html-manager").exists():
-        pytest.fail(
-            f"{NODE_MODULES} lacks the widget JavaScript: run `npm ci` in tests/browser (make test does)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def open_page(browser, site_url):
     """``open_page(path)`` -> (page, errors, router): the page loaded with CDN routing and error capture."""
