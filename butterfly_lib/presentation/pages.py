@@ -170,7 +170,14 @@ def write_page_data(
         path = out / f"{name}-{key}.csv"
         _plain(frame).to_csv(path, index=False)
         written.append(path.name)
-    prov = {"page": name, "parameters": params.to_dict(), "datasets": provenance_rows(datasets or tables)}
+    from butterfly_lib.http import REQUEST_LOG
+
+    prov = {
+        "page": name,
+        "parameters": params.to_dict(),
+        "datasets": provenance_rows(datasets or tables),
+        "requests": REQUEST_LOG.rows(),  # this kernel's requests so far, per source (the runner totals them)
+    }
     (out / f"{name}-provenance.json").write_text(json.dumps(prov, indent=2, default=str))
     written.append(f"{name}-provenance.json")
     if summary is not None:

@@ -172,9 +172,13 @@ def provenance_footer(
     pdict = params.to_dict() if hasattr(params, "to_dict") else dict(params or {})
     plist = ", ".join(f"<code>{esc(k)}={esc(v)}</code>" for k, v in pdict.items())
     log = ""
-    if request_log is not None and hasattr(request_log, "rows"):
+    if request_log is None:
+        from butterfly_lib.http import REQUEST_LOG
+
+        request_log = REQUEST_LOG
+    if hasattr(request_log, "rows"):
         items = [", ".join(f"{esc(k)}: {esc(v)}" for k, v in r.items()) for r in request_log.rows()]
-        log = "<p><b>Requests this run:</b> " + ("; ".join(items) or "none") + "</p>"
+        log = "<p><b>Requests made by this page:</b> " + ("; ".join(items) or "none") + "</p>"
     mode = (
         "offline snapshot " + esc(snapshot_date())
         if snapshot_date()

@@ -163,7 +163,29 @@ def run_pages(
 
     cards = write_cards(pages_dir, root=root)
     log(f"butterfly run: {len(done)} page(s) in {result.seconds:.1f} s; index cards -> {cards}")
+    log("requests by source (network requests, cache hits, stale copies served, errors, bytes, seconds):")
+    log(request_table(done))
     return result
+
+
+def request_table(pages: list[PageRun]) -> str:
+    """The request log of every page's kernel (``<name>-provenance.json`` "requests"), totalled per source."""
+    from butterfly_lib.http.requestlog import RequestLog, SourceStats
+
+    total = RequestLog()
+    for run in pages:
+        prov = run.notebook.parent / f"{run.name}-provenance.json"
+        if not prov.exists():
+            continue
+        for row in json.loads(prov.read_text()).get("requests", []):
+            s = total.stats.setdefault(row["source"], SourceStats())
+            s.requests += row["requests"]
+            s.cache_hits += row["cache_hits"]
+            s.stale_served += row["stale_served"]
+            s.errors += row["errors"]
+            s.bytes += row["bytes"]
+            s.seconds += row["seconds"]
+    return total.table()
 
 
 def _page_failed(exc: Exception, notebook: Path, output: Path, place: PlaceRun, root: Path) -> ButterflyError:
