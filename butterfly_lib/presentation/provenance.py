@@ -86,10 +86,14 @@ def banner_lines(datasets: Datasets, snapshot: str | None = None) -> list[tuple[
                 )
             )
     for kind in ("simulated", "derived"):
+        # datasets with the same source and notice share one line, so a page of many similar requests stays short
+        groups: dict[tuple[str, str], list[str]] = {}
         for name, p in provs.items():
             if p.kind == kind:
-                detail = f": {p.notice}" if p.notice else ""
-                lines.append((kind, f"{kind.capitalize()} data in {name} ({p.source}){detail}"))
+                groups.setdefault((p.source, p.notice), []).append(name)
+        for (source, notice), names in groups.items():
+            detail = f": {notice}" if notice else ""
+            lines.append((kind, f"{kind.capitalize()} data in {', '.join(names)} ({source}){detail}"))
     return lines
 
 
