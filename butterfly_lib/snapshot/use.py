@@ -37,3 +37,19 @@ def snapshot_environment(cache_file: Path | None = None, log: Callable[[str], No
         "BUTTERFLY_SNAPSHOT": as_of,
         "BUTTERFLY_AS_OF": as_of,
     }
+
+
+def snapshot_notes() -> str:
+    """``PROVENANCE.md`` of the bundled snapshot as Markdown for a page: title dropped, headings one level
+    down, and the per-response table left out (it stays in the file and in ``manifest.json``)."""
+    path = Path(snapshot_dir()) / "PROVENANCE.md"
+    if not path.exists():
+        return "No snapshot is bundled in this checkout."
+    text = path.read_text(encoding="utf-8")
+    text = text.split("\n## Responses", 1)[0]
+    lines = [ln for ln in text.splitlines() if not ln.startswith("# ")]
+    body = "\n".join(("#" + ln) if ln.startswith("## ") else ln for ln in lines).strip()
+    return body + (
+        "\n\nEvery response of the snapshot, with its URL, kind and notice, is listed in "
+        "`data/snapshot/PROVENANCE.md` and `data/snapshot/manifest.json`."
+    )
