@@ -90,7 +90,9 @@ def degree_days_summary(comparison: Mapping[str, Any], params: Any) -> dict[str,
 
 def forecast_summary(scored: pd.DataFrame, top: int = 3) -> dict[str, Any]:
     """The best-days card: the ``top`` days by viewing index (ties: earlier first)."""
-    best = scored.sort_values(["viewing_index", "date"], ascending=[False, True], kind="stable").head(top)
+    from butterfly_lib.analysis.viewing_index import rank_days
+
+    best = rank_days(scored, top=top)
     return {
         "best_days": [
             {"date": pd.Timestamp(d).date().isoformat(), "index": _num(i, 0), "reason": str(r)}
