@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days import degree_days
+from butterfly_lib.analysis.degree_days import source_degree_days
 from butterfly_lib.analysis.emergence import day_of_year, local_days, week_of_year
 from butterfly_lib.errors import InvalidInput
 
@@ -46,15 +46,7 @@ def forecast_degree_days(
     units: str = "F",
 ) -> pd.Series:
     """Daily degree days of an Open-Meteo daily frame (``date, tmax_c, tmin_c``), thresholds in ``units``."""
-    if units not in ("F", "C"):
-        raise InvalidInput("units", units, "F or C")
-    tmax = forecast["tmax_c"].astype(float)
-    tmin = forecast["tmin_c"].astype(float)
-    if units == "F":
-        tmax, tmin = tmax * 1.8 + 32.0, tmin * 1.8 + 32.0
-    dd = degree_days(tmin, tmax, lower=lower, upper=upper, method=method, cutoff=cutoff)
-    dd.index = local_days(forecast["date"])
-    return dd
+    return source_degree_days(forecast, lower=lower, upper=upper, method=method, cutoff=cutoff, units=units)
 
 
 def season_projection(

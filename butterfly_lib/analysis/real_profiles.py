@@ -20,13 +20,12 @@ effort correction is the whole upstream frame. Then ``emergence.emergence_profil
 
 from __future__ import annotations
 
-import warnings
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days import accumulate, degree_days
+from butterfly_lib.analysis.degree_days import season_cum_dd
 from butterfly_lib.analysis.emergence import emergence_profiles, sighting_degree_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.provenance import Provenance, attach
@@ -82,22 +81,9 @@ def noaa_cum_dd(
 ) -> pd.Series:
     """Cumulative degree days (°F, from 1 January) of a NOAA frame ``date, tmax_f, tmin_f``.
 
-    The partial first season (before the record starts) is missing, as ``accumulate``'s gap policy says; its
-    warning is expected here and silenced.
+    The record's first, partial season is left out (see ``season_cum_dd``).
     """
-    frame = noaa.assign(date=pd.to_datetime(noaa["date"]).dt.normalize()).sort_values("date")
-    dd = degree_days(
-        frame["tmin_f"].astype(float),
-        frame["tmax_f"].astype(float),
-        lower=lower,
-        upper=upper,
-        method=method,
-        cutoff=cutoff,
-    )
-    dd.index = pd.DatetimeIndex(frame["date"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return accumulate(dd)
+    return season_cum_dd(noaa, lower=lower, upper=upper, method=method, cutoff=cutoff, units="F")
 
 
 def real_emergence_profiles(

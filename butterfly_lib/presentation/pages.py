@@ -11,59 +11,29 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days import accumulate, daily_degree_days
-from butterfly_lib.errors import InvalidInput
+from butterfly_lib.analysis.degree_days import season_cum_dd
 from butterfly_lib.presentation.page_tables import taxon_url
 from butterfly_lib.presentation.provenance import provenance_rows
 from butterfly_lib.presentation.safe import Html, esc
 
 
-def temperatures(frame: pd.DataFrame, units: str = "F") -> pd.DataFrame:
-    """``date`` (naive local day), ``tmin``, ``tmax`` in ``units`` from an Open-Meteo (``tmax_c``/``tmin_c``)
-    or NOAA (``tmax_f``/``tmin_f``) daily frame; provenance kept."""
-    if {"tmax_c", "tmin_c"} <= set(frame.columns):
-        hi, lo = frame["tmax_c"].astype(float), frame["tmin_c"].astype(float)
-        if units == "F":
-            hi, lo = hi * 1.8 + 32.0, lo * 1.8 + 32.0
-    elif {"tmax_f", "tmin_f"} <= set(frame.columns):
-        hi, lo = frame["tmax_f"].astype(float), frame["tmin_f"].astype(float)
-        if units == "C":
-            hi, lo = (hi - 32.0) / 1.8, (lo - 32.0) / 1.8
-    else:
-        raise InvalidInput("temperatures", list(frame.columns), "a frame with tmax_c/tmin_c or tmax_f/tmin_f")
-    days = pd.DatetimeIndex(pd.to_datetime(frame["date"]))
-    days = (days.tz_localize(None) if days.tz is not None else days).normalize()
-    out = pd.DataFrame({"date": days, "tmin": lo.to_numpy(), "tmax": hi.to_numpy()})
-    out = out.drop_duplicates("date", keep="last").sort_values("date").reset_index(drop=True)
-    out.attrs = dict(frame.attrs)
-    return out
-
-
 def season_degree_days(frame: pd.DataFrame, params: Any) -> pd.Series:
-    """Cumulative degree days from 1 January of a daily temperature frame, with the page's thresholds, method,
-    cutoff and units (``params``: ``PageParams``). Gaps follow ``accumulate``'s policy (its warning names them)."""
-    temps = temperatures(frame, params.units)
-    dd = daily_degree_days(
-        temps,
+    """Cumulative degree days from 1 January of a source's daily frame with the page's thresholds, method,
+    cutoff and units (``params``: ``PageParams``); see ``analysis.degree_days.season_cum_dd``."""
+    return season_cum_dd(
+        frame,
         lower=params.dd_lower,
         upper=params.dd_upper,
         method=params.dd_method,
         cutoff=params.dd_cutoff,
         units=params.units,
     )
-    with warnings.catch_warnings():
-        # the record's first, partial season is always incomplete; that is expected, not news
-        warnings.filterwarnings("ignore", message=".*at the ends of the record.*")
-        cum = accumulate(dd.set_index("date")["dd"])
-    cum.attrs["provenance"] = frame.attrs.get("provenance")
-    return cum
 
 
 def _num(v: Any, digits: int = 1) -> float | None:

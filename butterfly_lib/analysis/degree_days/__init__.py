@@ -6,6 +6,8 @@ Modules:
   (Zalom et al. 1983 sine and triangle methods with horizontal, vertical and intermediate cutoffs; McMaster &
   Wilhelm 1997 averages; ``modified-average`` is an alias of ``simple-average-2``).
 - ``frames``: ``daily_degree_days`` (adds ``dd`` to a ``date, tmin, tmax`` frame), ``read_temperature_csv``.
+- ``sources``: straight from an Open-Meteo or NOAA daily frame: ``temperature_frame``, ``source_degree_days``,
+  ``season_cum_dd`` (what the pages, the emergence profiles and the forecast path all use).
 - ``accumulate``: ``accumulate`` (``cum_dd`` per season, gap policy), ``accumulate_array``, the 365-day season
   calendar (29 February has no day number of its own).
 - ``normals``: ``season_table``, ``normals``, ``compare_to_normal``, ``percentile_rank``, ``days_ahead`` and the
@@ -31,8 +33,12 @@ from butterfly_lib.analysis.degree_days.normals import (
     season_cube,
     season_table,
 )
+from butterfly_lib.analysis.degree_days.sources import season_cum_dd, source_degree_days, temperature_frame
 
 __all__ = [
+    "season_cum_dd",
+    "source_degree_days",
+    "temperature_frame",
     "ALIASES",
     "CUTOFFS",
     "METHODS",
