@@ -149,6 +149,34 @@ def place_cards(folder: Path, prefix: str) -> str:
     )
 
 
+def best_place_days(folders: dict[str, Path], top: int = 5) -> str:
+    """With several places: every place × day of their 16-day outlooks ranked together (``rank_place_days``),
+    read from each place's ``forecast-outlook.csv``; the best ``top`` as an escaped list."""
+    import pandas as pd
+
+    from butterfly_lib.analysis.viewing_index import rank_place_days
+
+    scored = {}
+    for name, folder in folders.items():
+        path = folder / "forecast-outlook.csv"
+        if path.exists():
+            frame = pd.read_csv(path, parse_dates=["date"])
+            if {"viewing_index", "reason"} <= set(frame.columns):
+                scored[name] = frame
+    if len(scored) < 2:
+        return ""
+    ranked = rank_place_days(scored, top=top)
+    rows = [
+        f"<b>{esc(r.place)}</b>, {esc(pd.Timestamp(r.date).date())}: index {_num(r.viewing_index)}. {esc(r.reason)}"
+        for r in ranked.itertuples()
+    ]
+    return (
+        '<div class="bp-cards"><div class="bp-card"><h3>Best place and day</h3>'
+        + _items(rows, "No days scored.")
+        + "<p>Every configured place's next 16 days ranked together by the viewing index.</p></div></div>"
+    )
+
+
 def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
     """The whole include: banner (snapshot mode), then a section per place of ``pages/run.json``."""
     pages_dir = Path(pages_dir)
@@ -163,8 +191,13 @@ def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
     parts = [CARDS_CSS]
     if record.get("mode") == "snapshot":
         parts.append(str(page_banner({}, snapshot=str(record.get("snapshot_as_of")))))
+    folders = {
+        p["name"]: (pages_dir if p["folder"] == "." else pages_dir / p["folder"]) for p in places
+    }
+    if len(places) > 1:
+        parts.append(best_place_days(folders))
     for i, place in enumerate(places):
-        folder = pages_dir if place["folder"] == "." else pages_dir / place["folder"]
+        folder = folders[place["name"]]
         prefix = base if place["folder"] == "." else f"{base}{place['folder']}/"
         if len(places) > 1 or i > 0:
             parts.append(f"<h2>{esc(place['name'])}</h2>")
