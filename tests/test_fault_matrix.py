@@ -7,7 +7,8 @@ Outcomes (``reliability_report`` collects them into docs/reliability-report.md):
 - STALE: a good copy cached earlier (now expired) is served, ``provenance.stale`` is set and the notice says the
   refresh failed; the cache entry is byte-for-byte the good one afterwards;
 - ERROR: ``SourceError`` naming the source, the URL and what to do; nothing is written to the cache;
-- EMPTY: a valid empty answer gives an empty frame with the usual columns (or all-missing days), nothing invented;
+- EMPTY / EMPTY_DAYS: a valid empty answer gives an empty frame with the usual columns, or, for a date range,
+  every day of the range with missing values and a notice; nothing invented;
 - NULLS: nulls inside arrays stay missing at exactly their places; every other value equals the clean answer.
 """
 
@@ -42,6 +43,7 @@ RETRIED = "retried then correct"
 STALE = "stale cached data served with visible notice"
 ERROR = "clear error naming source, URL and what to do"
 EMPTY = "empty answer shown as empty, nothing invented"
+EMPTY_DAYS = "every day of the range shown missing, with a notice, nothing invented"
 NULLS = "nulls stay missing in place, other values correct"
 
 ENSCHEDE = Place("Enschede", 52.276, 6.873, timezone="Europe/Amsterdam")
@@ -217,7 +219,7 @@ ENDPOINTS = [
         nulls=_mutate(lambda b: b["daily"]["precipitation_sum"].__setitem__(0, None)),
         nulls_outcome=NULLS,
         empty=_mutate(_empty_block("daily")),
-        empty_outcome=EMPTY,
+        empty_outcome=EMPTY_DAYS,
     ),
     Endpoint(
         "open_meteo/ensemble",
@@ -252,7 +254,7 @@ ENDPOINTS = [
         nulls=_csv_blank_value,
         nulls_outcome=NULLS,
         empty=lambda t: "",
-        empty_outcome=EMPTY,
+        empty_outcome=EMPTY_DAYS,
         csv=True,
     ),
 ]
@@ -505,5 +507,9 @@ def test_empty_result(server, tmp_path, request, endpoint):
         assert len(got) == len(want) and got[["tmax_f", "tmin_f", "prcp_in"]].isna().all().all()
         assert got.attrs["missing"]["absent_days"] == len(want)
         assert "missing" in provenance_of(got).notice
+    elif ep.name == "open_meteo/archive":  # a date range: its days, every value missing, and the page told so
+        assert len(got) == len(want) and got.drop(columns="date").isna().all().all()
+        assert got.attrs["absent_days"] == len(want)
+        assert "absent from the answer" in provenance_of(got).notice
     else:
         assert got.empty and list(got.columns) == list(want.columns)

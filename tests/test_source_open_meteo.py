@@ -216,9 +216,13 @@ def test_archive_real_recording_and_one_request_for_decades(server, session):
     server.add(ARCHIVE, Reply.file(OM / "historical_weather.json"))
     variables = ["precipitation_sum", "wind_gusts_10m_max"]
     df = archive_daily(ENSCHEDE, "1953-01-31", "1985-12-31", variables=variables, session=session)
-    assert df["precipitation_mm"].tolist() == [11.9, 12.5]
-    assert df["wind_gusts_max_kmh"].tolist() == [89.6, 84.2]
+    assert df["precipitation_mm"].head(2).tolist() == [11.9, 12.5]
+    assert df["wind_gusts_max_kmh"].head(2).tolist() == [89.6, 84.2]
     assert str(df["date"].iloc[0]) == "1953-01-31 00:00:00+01:00"
+    # the recording was trimmed to two days: the other days of the range are rows of missing values, said so
+    assert len(df) == (date(1985, 12, 31) - date(1953, 1, 31)).days + 1
+    assert df.attrs["absent_days"] == len(df) - 2 and df["precipitation_mm"].iloc[2:].isna().all()
+    assert f"{len(df) - 2} of {len(df)} days were absent" in provenance_of(df).notice
     again = archive_daily(
         ENSCHEDE, date(1953, 1, 31), date(1985, 12, 31), variables=variables, session=session
     )

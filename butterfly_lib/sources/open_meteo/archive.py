@@ -111,7 +111,13 @@ def archive_daily(
         session=session,
         check=checker(parse),
     )
-    return attach(parse(got.data, got.url), got.provenance)
+    frame = parse(got.data, got.url)
+    prov = got.provenance
+    absent = frame.attrs.get("absent_days", 0)
+    if absent:
+        note = f"{absent} of {len(frame)} days were absent from the answer and are left missing"
+        prov = prov.with_(notice="; ".join(n for n in (prov.notice, note) if n))
+    return attach(frame, prov)
 
 
 def daily_through_today(

@@ -247,6 +247,19 @@ def parse_block(
         )
         if var == "weather_code":
             out["weather"] = weather_label(out[column])
+    if span is not None and block == "daily":
+        out = _every_day(out, span, timezone)
+    return out
+
+
+def _every_day(out: pd.DataFrame, span: tuple[date, date], timezone: str) -> pd.DataFrame:
+    """One row per day of ``span``: days the answer left out become rows of missing values, counted in
+    ``attrs["absent_days"]`` (Open-Meteo answers every day of a range, so a short answer is never silently short)."""
+    days = pd.date_range(pd.Timestamp(span[0]), pd.Timestamp(span[1]), freq="D").tz_localize(timezone)
+    absent = int((~days.isin(out["date"])).sum())
+    if absent:
+        out = out.set_index("date").reindex(days).rename_axis("date").reset_index()
+    out.attrs["absent_days"] = absent
     return out
 
 
