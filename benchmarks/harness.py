@@ -189,31 +189,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_on_port(server: ReplayServer, port: int) -> ReplayServer:
-    """Start ``server`` on a given port. The cache key holds the base URL, port included, so a warm run in
-    another process must reach the server on the cold run's port to find the cold run's entries."""
-    import butterfly_lib.replay as replay_module
-
-    original = replay_module.ThreadingHTTPServer
-
-    class OnPort(original):  # type: ignore[misc,valid-type]
-        def __init__(self, address: tuple[str, int], handler: Any) -> None:
-            super().__init__((address[0], port), handler)
-
-    replay_module.ThreadingHTTPServer = OnPort
-    try:
-        return server.start()
-    finally:
-        replay_module.ThreadingHTTPServer = original
-
-
 @contextmanager
 def snapshot_server(
     latency: float = 0.2, *, any_place: bool = False, port: int | None = None
 ) -> Iterator[ReplayServer]:
     """A running ``ReplayServer`` answering the snapshot's recordings, ``latency`` seconds per request."""
-    server = ReplayServer(latency=latency)
-    start_on_port(server, port) if port else server.start()
+    # the cache key holds the base URL, port included: a warm run in another process must reach the server on
+    # the cold run's port to find the cold run's entries
+    server = ReplayServer(latency=latency, port=port or 0).start()
     try:
         add_manifest_routes(server, any_place=any_place)
         yield server

@@ -70,7 +70,8 @@ class Received:
 class ReplayServer:
     """Start with ``with ReplayServer() as server:`` or ``start()``/``stop()``."""
 
-    def __init__(self, latency: float = 0.0):
+    def __init__(self, latency: float = 0.0, port: int = 0):
+        self.port = port  # 0: any free port (a fixed one lets a second process find the first one's cache keys)
         self.routes: list[Route] = []
         self.requests: list[Received] = []
         self.latency = latency
@@ -139,7 +140,7 @@ class ReplayServer:
                     return
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
