@@ -23,3 +23,40 @@ def test_place_by_day_ranking(tmp_path):
 def test_one_place_has_no_ranking_card(tmp_path):
     _outlook(tmp_path / "a", [("2026-06-13", 70.0, "Good")])
     assert best_place_days({"Portland": tmp_path / "a"}) == ""
+
+
+def test_provenance_summary_lists_every_dataset_escaped(tmp_path):
+    import json
+
+    from butterfly_lib.site.index_cards import provenance_summary
+
+    (tmp_path / "forecast-provenance.json").write_text(json.dumps({
+        "page": "forecast",
+        "datasets": [
+            {"dataset": "16-day forecast", "source": "open_meteo_forecast", "kind": "observed", "status": "offline",
+             "fetched_at": "2026-06-13T10:00:00+00:00"},
+            {"dataset": "<img src=x>", "source": "open_meteo_ensemble", "kind": "simulated", "status": "live"},
+        ],
+    }))
+    html = provenance_summary(tmp_path, "pages/")
+    assert "16-day forecast" in html and "open_meteo_ensemble" in html and "simulated" in html
+    assert "2026-06-13 10:00 UTC" in html and 'href="pages/forecast.html"' in html
+    assert "<img" not in html and "&lt;img src=x&gt;" in html
+    assert provenance_summary(tmp_path / "none", "pages/") == ""
+
+
+def test_expected_soon_card_lists_upcoming_species_only():
+    from butterfly_lib.presentation.pages import emergence_summary
+
+    windows = pd.DataFrame(
+        {
+            "common_name": ["A", "B", "C", "D", "E"],
+            "scientific_name": ["a", "b", "c", "d", "e"],
+            "status": ["flying now", "later", "expected soon", "expected soon", "season over"],
+            "days_until": [0, 40, 9, 2, -30],
+            "window_start": pd.to_datetime(["2026-06-01", "2026-07-23", "2026-06-22", "2026-06-15", "2026-04-01"]),
+            "window_end": pd.to_datetime(["2026-06-20", "2026-08-01", "2026-06-30", "2026-06-25", "2026-05-01"]),
+        }
+    )
+    got = [r["common_name"] for r in emergence_summary(windows)["expected_soon"]]
+    assert got == ["D", "C", "B"]

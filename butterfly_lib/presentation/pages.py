@@ -90,12 +90,12 @@ def species_summary(rows: pd.DataFrame, top: int = 8) -> dict[str, Any]:
 
 
 def emergence_summary(windows: pd.DataFrame, top: int = 8) -> dict[str, Any]:
-    """The expected-soon card: species whose window opens soon, soonest first (then those flying now)."""
-    soon = windows[windows["status"] == "expected soon"].sort_values("days_until", kind="stable")
-    if len(soon) < top:
-        soon = pd.concat([soon, windows[windows["status"] == "flying now"].sort_values("days_until")]).head(
-            top
-        )
+    """The expected-soon card: species whose window opens soon, soonest first, then the next ones due later
+    (species already flying belong to the flying-now card, not here)."""
+    upcoming = windows[windows["status"].isin(["expected soon", "later"])]
+    soon = upcoming.assign(_later=upcoming["status"] == "later").sort_values(
+        ["_later", "days_until"], kind="stable"
+    ).head(top)
     fmt = lambda v: None if pd.isna(v) else pd.Timestamp(v).date().isoformat()  # noqa: E731
     return {
         "expected_soon": [

@@ -137,6 +137,34 @@ def _soon(s: dict[str, Any] | None) -> str:
     return _items(rows, "No species expected in the coming weeks.")
 
 
+def provenance_summary(folder: Path, prefix: str) -> str:
+    """Where this place's numbers came from: one line per dataset of every page (from ``<page>-provenance.json``):
+    source, kind, live/cached/stale/offline, when fetched; each page's footer has the full record."""
+    rows = []
+    for path in sorted(folder.glob("*-provenance.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        page = str(record.get("page") or path.name.removesuffix("-provenance.json"))
+        for d in record.get("datasets", []):
+            fetched = str(d.get("fetched_at") or "")[:16].replace("T", " ")
+            rows.append(
+                f"<li>{link_page(prefix, page)}: {esc(d.get('dataset'))} from <b>{esc(d.get('source'))}</b> "
+                f"({esc(d.get('kind'))}, {esc(d.get('status'))}{', fetched ' + esc(fetched) + ' UTC' if fetched else ''})</li>"
+            )
+    if not rows:
+        return ""
+    return (
+        '<details class="bp-provenance-summary"><summary>Where these numbers come from '
+        f"({len(rows)} datasets)</summary><ul>{''.join(rows)}</ul></details>"
+    )
+
+
+def link_page(prefix: str, page: str) -> str:
+    return f'<a href="{esc(prefix + page)}.html">{esc(page.replace("_", " "))}</a>'
+
+
 def place_cards(folder: Path, prefix: str) -> str:
     """The four cards of one place's section; ``prefix`` is the path from index.html to its pages."""
     return (
@@ -146,6 +174,7 @@ def place_cards(folder: Path, prefix: str) -> str:
         + _card("Flying now", _flying(_read(folder, "species")), "species", prefix, folder)
         + _card("Expected soon", _soon(_read(folder, "emergence")), "emergence", prefix, folder)
         + "</div>"
+        + provenance_summary(folder, prefix)
     )
 
 
