@@ -22,7 +22,7 @@ import pandas as pd
 from butterfly_lib.presentation.safe import esc, img, link
 from butterfly_lib.presentation.style import species_color
 
-LEGEND_MAX = 12
+LEGEND_MAX = 8  # more would reach the zoom buttons on a 560 px map; the rest are named in popups
 
 
 def _get(row: Mapping[str, Any], key: str) -> Any:
