@@ -1,0 +1,93 @@
+"""The sightings map is interactive in JupyterLab: open the notebook with ``offline = True`` (the bundled
+snapshot), run all cells through the Run menu, and use the map: markers drawn, zoom works, a popup opens."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from butterfly_lib.config import PROJECT_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def lab(tmp_path):
+    pytest.importorskip("jupyterlab", reason="JupyterLab comes with the test extra (pip install -e '.[test]')")
+    nb = json.loads((PROJECT_ROOT / "notebooks" / "sightings_map.ipynb").read_text())
+    for cell in nb["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["source"] = [line.replace("offline = False", "offline = True") for line in cell["source"]]
+    (tmp_path / "sightings_map.ipynb").write_text(json.dumps(nb))
+    port = _free_port()
+    env = {**os.environ, "BUTTERFLY_CACHE": str(tmp_path / "cache" / "lab.sqlite")}
+    env.pop("BUTTERFLY_OFFLINE", None)
+    for var in [v for v in env if v.startswith("BUTTERFLY_") and v.endswith("_URL")]:
+        env.pop(var)  # the snapshot answers the real hosts (conftest points them at a dead port)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         "--ServerApp.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={tmp_path}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/lab", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("JupyterLab did not start within 60 s")
+    yield url, Path(tmp_path)
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_map_is_interactive_in_jupyterlab(browser, lab):
+    url, folder = lab
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(url) else r.abort())
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{url}/lab/tree/sightings_map.ipynb")
+    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    page.wait_for_timeout(2000)
+    page.click("text=Run", timeout=10_000)
+    page.click("text=Run All Cells", timeout=10_000)
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=120_000)
+    page.wait_for_timeout(1500)
+    markers = page.eval_on_selector_all("path.leaflet-interactive", "els => els.length")
+    assert markers > 50, markers
+    page.query_selector(".leaflet-container").scroll_into_view_if_needed()
+    page.click(".leaflet-control-zoom-in")  # the legend must not cover the zoom buttons
+    page.click("path.leaflet-interactive >> nth=5", force=True)
+    page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "Seen" in popup and "Weather that day" in popup
+    shots = PROJECT_ROOT / "test-output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "jupyterlab-sightings-map.png"))
+    context.close()
+    assert errors == [], errors
+    assert (folder / "sightings_map-sightings.csv").exists()
