@@ -86,6 +86,11 @@ class PageParams:
         return d
 
     @property
+    def history_start(self) -> date:
+        """First day of the temperature history the pages ask for: the normal period, and at least ten years."""
+        return date(min(self.normals_start, self.as_of_date.year - 10), 1, 1)
+
+    @property
     def out(self) -> Path:
         p = Path(self.output_dir)
         p.mkdir(parents=True, exist_ok=True)

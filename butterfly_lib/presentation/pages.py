@@ -18,6 +18,10 @@ from typing import Any
 import pandas as pd
 
 from butterfly_lib.analysis.degree_days import season_cum_dd
+from butterfly_lib.analysis.emergence import sighting_degree_days
+from butterfly_lib.analysis.hindcast import hindcast, hindcast_summary
+from butterfly_lib.analysis.real_profiles import noaa_cum_dd, real_emergence_profiles, upstream_as_sightings
+from butterfly_lib.analysis.season import Season, season_state
 from butterfly_lib.presentation.page_tables import taxon_url
 from butterfly_lib.presentation.provenance import provenance_rows
 from butterfly_lib.presentation.safe import Html, esc
@@ -34,6 +38,39 @@ def season_degree_days(frame: pd.DataFrame, params: Any) -> pd.Series:
         cutoff=params.dd_cutoff,
         units=params.units,
     )
+
+
+def season_for(params: Any, temperatures: pd.DataFrame, forecast: pd.DataFrame) -> Season:
+    """``analysis.season.season_state`` with the page's as-of date, thresholds, method, cutoff, units and normals."""
+    return season_state(
+        temperatures,
+        forecast,
+        params.as_of_date,
+        lower=params.dd_lower,
+        upper=params.dd_upper,
+        method=params.dd_method,
+        cutoff=params.dd_cutoff,
+        units=params.units,
+        normals_period=(params.normals_start, params.normals_end),
+    )
+
+
+def profiles_for(params: Any, upstream: pd.DataFrame, noaa: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Emergence profiles of the real sightings against the NOAA record with the page's method and thresholds:
+    ``(profiles in the page's units, profiles in °F·days as computed, coverage)``."""
+    lower_f, upper_f = fahrenheit_thresholds(params)
+    profiles_f, coverage = real_emergence_profiles(
+        upstream, noaa, lower=lower_f, upper=upper_f, method=params.dd_method, cutoff=params.dd_cutoff
+    )
+    return profiles_in_units(profiles_f, params.units), profiles_f, coverage
+
+
+def hindcast_for(params: Any, upstream: pd.DataFrame, noaa: pd.DataFrame) -> pd.DataFrame:
+    """Leave-one-season-out skill (degree days against the calendar) of the real sightings on the NOAA record,
+    with the page's method and thresholds (``analysis.hindcast``)."""
+    lower_f, upper_f = fahrenheit_thresholds(params)
+    cum = noaa_cum_dd(noaa, lower=lower_f, upper=upper_f, method=params.dd_method, cutoff=params.dd_cutoff)
+    return hindcast_summary(hindcast(sighting_degree_days(upstream_as_sightings(upstream), cum), cum))
 
 
 def _num(v: Any, digits: int = 1) -> float | None:

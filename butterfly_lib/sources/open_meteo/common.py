@@ -285,7 +285,8 @@ def place_location(name: str, latitude: float, longitude: float) -> str:
 
 
 def combine_provenance(parts: Sequence[Fetched | Provenance], notice: str = "") -> Provenance:
-    """One provenance for a dataset built from several requests: the first, listing every URL."""
+    """One provenance for a dataset built from several requests: the first, listing every URL, stale or offline
+    if any part is, and simulated or derived if any part is."""
     provs = [p.provenance if isinstance(p, Fetched) else p for p in parts]
     first = provs[0]
     if len(provs) == 1 and not notice:
@@ -294,7 +295,10 @@ def combine_provenance(parts: Sequence[Fetched | Provenance], notice: str = "") 
     params["urls"] = [p.url for p in provs]
     expiries = [p.expires for p in provs if p.expires is not None]
     notices = [n for n in [*(p.notice for p in provs), notice] if n]
+    kinds = {p.kind for p in provs}
+    kind = next((k for k in ("simulated", "derived") if k in kinds), "observed")  # the least direct part wins
     return first.with_(
+        kind=kind,
         parameters=params,
         expires=min(expiries) if expiries else None,
         from_cache=all(p.from_cache for p in provs),

@@ -142,3 +142,43 @@ def daily_at_points(
     return attach(
         out, combine_provenance(fetched, f"{len(cells)} grid cells of {resolution}° in {n} request(s)")
     )
+
+
+def daily_at_dated_points(
+    latitudes: Sequence[float] | np.ndarray,
+    longitudes: Sequence[float] | np.ndarray,
+    dates: Sequence[date] | pd.Series,
+    *,
+    timezone: str = "America/Los_Angeles",
+    variables: Sequence[str] = ARCHIVE_DEFAULT,
+    model: str | None = None,
+    session: ButterflySession | None = None,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """Archive weather at points that each have their own day (sightings): one ``daily_at_points`` call per
+    calendar year, over that year's first..last day, so decades of sightings never ask for decades of days at
+    every cell (Open-Meteo weighs a request by locations × days). Same columns as ``daily_at_points``; one
+    provenance listing every request. No points: an empty frame with those columns.
+    """
+    days = pd.Series(pd.to_datetime(pd.Series(list(dates)), errors="coerce"))
+    if len(days) != len(latitudes) or len(days) != len(longitudes):
+        raise InvalidInput("dates", f"{len(days)} dates for {len(latitudes)} points", "one date per point")
+    lat, lon = np.asarray(latitudes, dtype=float), np.asarray(longitudes, dtype=float)
+    ok = (~days.isna()).to_numpy() & np.isfinite(lat) & np.isfinite(lon)
+    frames = []
+    for _year, idx in pd.Series(np.flatnonzero(ok)).groupby(days[ok].dt.year.to_numpy()):
+        rows = idx.to_numpy()
+        span = days.iloc[rows]
+        frames.append(
+            daily_at_points(
+                lat[rows], lon[rows], span.min().date(), span.max().date(), variables=variables, model=model,
+                timezone=timezone, session=session, today=today,
+            )
+        )  # fmt: skip
+    if not frames:
+        columns = ["grid_lat", "grid_lon", "model_lat", "model_lon", "date"]
+        return pd.DataFrame(columns=columns + [DAILY_VARIABLES[v][0] for v in variables])
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = {"resolution_deg": frames[0].attrs.get("resolution_deg")}
+    provs = [f.attrs["provenance"] for f in frames]
+    return attach(out, combine_provenance(provs, f"{len(frames)} year(s) of sightings, one request set per year"))

@@ -1,0 +1,52 @@
+"""This season on the degree-day clock: accumulation to date, the normal, the comparison, and the projected path
+through the forecast and then the normal. One function so the degree-day, emergence and forecast pages agree.
+
+Inputs: a source's daily temperature frame reaching the as-of day (Open-Meteo ``tmax_c``/``tmin_c`` or NOAA
+``tmax_f``/``tmin_f``), an Open-Meteo daily forecast frame, thresholds/method/cutoff/units and the normal period.
+Output: ``Season`` with ``cum`` (cumulative degree days per season, from 1 January), ``normals`` (per day of
+year: mean, median, p10, p90), ``comparison`` (``compare_to_normal``), ``forecast_dd`` (daily degree days of the
+forecast) and ``projection`` (``season_projection``: observed, then forecast, then normal with p10/p90 bounds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from butterfly_lib.analysis.degree_days import compare_to_normal, normals, season_cum_dd, source_degree_days
+from butterfly_lib.analysis.emergence_forecast import season_projection
+
+
+@dataclass
+class Season:
+    cum: pd.Series
+    normals: pd.DataFrame
+    comparison: dict[str, Any]
+    forecast_dd: pd.Series
+    projection: pd.DataFrame
+
+
+def season_state(
+    temperatures: pd.DataFrame,
+    forecast: pd.DataFrame,
+    as_of: date,
+    *,
+    lower: float = 50.0,
+    upper: float = 86.0,
+    method: str = "modified-average",
+    cutoff: str = "horizontal",
+    units: str = "F",
+    normals_period: tuple[int, int] = (1991, 2020),
+) -> Season:
+    """See the module docstring. Forecast days after ``as_of`` extend the observed accumulation."""
+    dd = {"lower": lower, "upper": upper, "method": method, "cutoff": cutoff, "units": units}
+    cum = season_cum_dd(temperatures, **dd)
+    nm = normals(cum, period=normals_period)
+    comparison = compare_to_normal(cum, nm, as_of)
+    fdd = source_degree_days(forecast, **dd)
+    when = pd.Timestamp(as_of)
+    projection = season_projection(cum[cum.index <= when], fdd[fdd.index > when], nm, as_of)
+    return Season(cum, nm, comparison, fdd, projection)
