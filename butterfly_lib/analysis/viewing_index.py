@@ -9,9 +9,9 @@ wind_speed_max_mph, precipitation_probability_pct, precipitation_mm``) and optio
 Series of the number of species expected flying around each date (``emergence_forecast.flying_counts``).
 
 Method: each component is scored 0-1 (see ``ViewingWeights`` for the curves):
-- sun: the better of sunshine hours against ``sun_full_hours`` (10 h) and the fraction of daylight against
+- sun: the better of sunshine hours against ``sun_full_hours`` (12 h) and the fraction of daylight against
   ``sun_full_fraction`` (85 %), so short winter days are not punished for their length alone, and a day of
-  broken cloud (60 % sun) scores below a clear one; the old "good day" rule (3 h or 40 %) sits at 0.3-0.47;
+  broken cloud (60 % sun) scores below a clear one; the old "good day" rule (3 h or 40 %) sits at 0.25-0.47;
 - temperature: the day's high, 0 at ``temp_zero_f``, rising to 1 at ``temp_good_f`` (butterflies fly little
   below about 60 °F), 1 through ``temp_best_high_f``, falling to ``hot_floor`` at ``temp_hot_f``;
 - wind: 1 up to ``wind_calm_mph``, 0 at ``wind_zero_mph``;
@@ -52,7 +52,7 @@ class ViewingWeights:
     wind: float = 0.10
     rain: float = 0.20
     species: float = 0.10
-    sun_full_hours: float = 10.0
+    sun_full_hours: float = 12.0
     sun_full_fraction: float = 0.85
     temp_zero_f: float = 55.0
     temp_good_f: float = 70.0
