@@ -9,6 +9,7 @@ process-wide session (one per cache file and offline flag); sources never build 
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -100,12 +101,26 @@ def _probe_lock(path: Path) -> None:
         con.close()
 
 
+def _open_sqlite(path: Path) -> requests_cache.SQLiteCache:
+    """Open (or create) the cache, retrying while another process holds a lock: SQLite answers "locked" at once,
+    without its busy handler, when two processes switch a new file to WAL at the same moment."""
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            _probe_lock(path)
+            backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+            backend.responses.count()  # touches the file: a corrupt database fails here
+            return backend
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05 + random.random() * 0.1)
+
+
 def _open_backend(path: Path) -> requests_cache.SQLiteCache:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _probe_lock(path)
-        backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
-        backend.responses.count()  # touches the file: a corrupt database fails here
+        backend = _open_sqlite(path)
     except sqlite3.DatabaseError as exc:
         if "locked" in str(exc).lower():
             raise ButterflyError(
