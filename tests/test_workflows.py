@@ -28,9 +28,12 @@ def test_publish_daily_and_manual_live_strict_with_cache_and_pages():
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert "data/cache" in cache["with"]["path"] and cache["with"].get("restore-keys")
     assert any(u.startswith("quarto-dev/quarto-actions/setup@") for u in uses)
+    run = next(s for s in steps if s.get("run", "").strip().startswith("butterfly run"))
+    assert "--strict" in run["run"]  # live data or fail: never publish the offline snapshot
     render = next(s for s in steps if s.get("run", "").strip() == "quarto render")
-    assert render["env"]["BUTTERFLY_STRICT"] == "1"
-    assert uses.index(next(u for u in uses if u.startswith("actions/cache@"))) < steps.index(render)
+    assert render["env"]["BUTTERFLY_SKIP_RUN"] == "1"  # pages exist before Quarto scans the project
+    cache_at = uses.index(next(u for u in uses if u.startswith("actions/cache@")))
+    assert cache_at < steps.index(run) < steps.index(render)
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     deploy = _steps(wf["jobs"]["deploy"])
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy)
