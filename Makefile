@@ -29,7 +29,7 @@ site: $(STAMP)
 	$(BIN)/butterfly site
 
 test: $(STAMP) $(BROWSER_STAMP)
-	$(BIN)/ruff check butterfly_lib tests benchmarks scripts
+	$(BIN)/ruff check butterfly_lib tests benchmarks tools notebooks
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
@@ -40,7 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 snapshot: $(STAMP)
-	$(BIN)/python scripts/build_snapshot.py
+	$(BIN)/python tools/build_snapshot.py
 
 clean:
 	rm -rf _site site/_build test-output data/cache

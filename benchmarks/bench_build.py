@@ -27,22 +27,26 @@ TARGET_OFFLINE_S = 90.0
 
 
 def offline_case(only: str | None, cache: Path | None) -> dict:
-    from butterfly_lib.site.config import load_site_config
+    from dataclasses import replace
+
+    from butterfly_lib.settings import load_settings
     from butterfly_lib.site.fallback import build_site
-    from butterfly_lib.site.modes import snapshot_mode
+    from butterfly_lib.site.modes import choose_mode
     from butterfly_lib.site.runner import run_pages
 
     quiet = lambda _m: None  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
-        cache = cache or Path(tmp) / "snapshot.sqlite"
         pages = Path(tmp) / "pages"
-        seed, mode = harness.measure(
-            "seed snapshot cache", lambda: snapshot_mode("benchmark", cache, log=quiet)
+        settings = load_settings(env={}, offline=True)
+        settings = settings.with_(
+            paths=replace(settings.paths, pages_dir=pages),
+            http=replace(settings.http, cache_file=cache or Path(tmp) / "snapshot.sqlite"),
         )
+        seed, choice = harness.measure("seed snapshot cache", lambda: choose_mode(settings, log=quiet))
         names = [only] if only else None
 
         def everything() -> None:
-            run_pages(load_site_config(), mode, pages_dir=pages, page_names=names, log=quiet)
+            run_pages(choice, page_names=names, log=quiet)
             if not only:
                 build_site(pages_dir=pages, out_dir=Path(tmp) / "_site", log=quiet)
 
@@ -65,8 +69,8 @@ def main() -> dict:
         harness.emit(out)
         return out
 
+    from butterfly_lib.http.snapshot import seed_cache
     from butterfly_lib.site.navigation import notebook_pages
-    from butterfly_lib.snapshot import seed_cache
 
     full = harness.run_isolated(SCRIPT, "--case", "offline")
     fm = harness.Measurement(**full)
@@ -77,7 +81,7 @@ def main() -> dict:
     alone = {}
     with tempfile.TemporaryDirectory(prefix="bench-seed-") as tmp:
         cache = Path(tmp) / "snapshot.sqlite"
-        seed_cache(cache)
+        seed_cache(cache, harness.ROOT / "data" / "snapshot")
         for page in notebook_pages(harness.ROOT):
             alone[page.name] = harness.run_isolated(
                 SCRIPT, "--case", "notebook", "--name", page.name, "--cache", str(cache)

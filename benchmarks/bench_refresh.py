@@ -18,14 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import harness, refresh  # noqa: E402
+from benchmarks import harness, refresh
+from tools.snapshot_server import server_misses, snapshot_server  # noqa: E402
 
 LATENCY = 0.2
 SCRIPT = Path(__file__).resolve()
 
 
 def as_of() -> str:
-    from butterfly_lib.snapshot import SNAPSHOT_AS_OF
+    from tools.snapshot import SNAPSHOT_AS_OF
 
     return SNAPSHOT_AS_OF.isoformat()
 
@@ -33,13 +34,13 @@ def as_of() -> str:
 def notebook_case(kind: str, cache: Path, pages: Path, n_places: int, build: bool, port: int) -> dict:
     """One notebook-driven refresh (cold or warm, decided by the cache given) and optionally the site build."""
     place = refresh.places(1)[0]
-    with harness.snapshot_server(LATENCY, any_place=n_places > 1, port=port) as server:
+    with snapshot_server(LATENCY, any_place=n_places > 1, port=port) as server:
         m, result = harness.measure(
             f"{kind} refresh, {n_places} place(s)",
             lambda: refresh.notebook_refresh(server, cache, pages, n_places=n_places, as_of=as_of()),
         )
         reqs = refresh.server_requests(server)
-        misses = harness.server_misses(server)
+        misses = server_misses(server)
     out = {
         "measurement": m.__dict__,
         "requests": {
@@ -62,22 +63,19 @@ def notebook_case(kind: str, cache: Path, pages: Path, n_places: int, build: boo
 def in_process_case() -> dict:
     """The notebooks' source calls in this process: REQUEST_LOG counts cold and warm, and the minimum."""
     place = refresh.places(1)[0]
-    with tempfile.TemporaryDirectory() as tmp, harness.snapshot_server(LATENCY) as server:
-        env = {**harness.point_env(server), "BUTTERFLY_CACHE": str(Path(tmp) / "cache.sqlite"),
-               "BUTTERFLY_AS_OF": as_of(), "BUTTERFLY_OFFLINE": None}  # fmt: skip
-        with harness.environment(env):
-            params = refresh.page_parameters(place, as_of())
-            cold_m, (cold, data) = harness.measure(
-                "cold refresh, in-process",
-                lambda: harness.count_requests(lambda: refresh.in_process_refresh(params)),
-            )
-            cold_reqs = refresh.log_requests()
-            warm_m, (warm, _) = harness.measure(
-                "warm refresh, in-process",
-                lambda: harness.count_requests(lambda: refresh.in_process_refresh(params)),
-            )
+    with tempfile.TemporaryDirectory() as tmp, snapshot_server(LATENCY) as server:
+        settings = refresh.bench_settings(server, Path(tmp) / "cache.sqlite", Path(tmp) / "pages", as_of=as_of())
+        cold_m, (cold, data) = harness.measure(
+            "cold refresh, in-process",
+            lambda: harness.count_requests(lambda: refresh.in_process_refresh(settings)),
+        )
+        cold_reqs = refresh.log_requests()
+        warm_m, (warm, _) = harness.measure(
+            "warm refresh, in-process",
+            lambda: harness.count_requests(lambda: refresh.in_process_refresh(settings)),
+        )
     latlon = (place["latitude"], place["longitude"])
-    minimum = refresh.minimum_requests(data, params, taxa_ids=refresh.taxa_ids_asked(cold_reqs))
+    minimum = refresh.minimum_requests(data, data, taxa_ids=refresh.taxa_ids_asked(cold_reqs))
     return {
         "cold_measurement": cold_m.__dict__,
         "warm_measurement": warm_m.__dict__,

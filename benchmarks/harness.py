@@ -4,8 +4,7 @@ Look here to see how a figure is measured. ``measure`` times a call and reads it
 peak of the block's Python allocations, the parent's ``ru_maxrss``, and ``RUSAGE_CHILDREN`` for the papermill
 kernels it started). ``count_requests`` reads ``butterfly_lib.http.REQUEST_LOG`` around a call (in-process code);
 ``server_counts`` counts what reached a ``ReplayServer`` (kernels are other processes, so their request log is
-not ours). ``snapshot_server`` serves ``data/snapshot/manifest.json``'s recorded responses under the replay
-server's ``/<source name>`` prefixes. ``run_isolated`` runs one benchmark case in a fresh interpreter so its
+not ours); the snapshot replay server itself is ``tools.snapshot_server``. ``run_isolated`` runs one benchmark case in a fresh interpreter so its
 memory peaks are its own.
 """
 
@@ -15,23 +14,20 @@ import json
 import os
 import platform
 import resource
-import socket
 import subprocess
 import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from butterfly_lib import config
-from butterfly_lib.http import REQUEST_LOG, reset_sessions
-from butterfly_lib.replay import ReplayServer, Reply
+from butterfly_lib.http import REQUEST_LOG
+from tools.replay import ReplayServer
+from tools.snapshot_server import endpoints, server_misses, snapshot_server
 
 ROOT = Path(__file__).resolve().parent.parent
 #: query parameters that name a location; dropped from single-location routes when other places may ask
@@ -108,100 +104,11 @@ def server_counts(server: ReplayServer, since: int = 0) -> dict[str, int]:
     return dict(Counter(source_of_path(r.path) for r in server.requests[since:]))
 
 
-def server_misses(server: ReplayServer, since: int = 0) -> list[str]:
-    """Paths with queries the server had no recording for (answered 404)."""
-    known = server.routes
-    out = []
-    for r in server.requests[since:]:
-        if not any(route.matches(r.path, r.query) for route in known):
-            out.append(r.path + "?" + "&".join(f"{k}={v}" for k, v in sorted(r.query.items())))
-    return out
+def point_settings(settings, server: ReplayServer):  # noqa: ANN001, ANN201 (Settings)
+    """``settings`` with every source's base URL on ``server`` (``<server>/<source name>``)."""
+    from dataclasses import replace
 
-
-def point_env(server: ReplayServer) -> dict[str, str]:
-    """Environment variables pointing every source base URL at ``server.url + "/<source name>"``."""
-    return {var: f"{server.url}/{name}" for name, (var, _default) in config.BASE_URLS.items()}
-
-
-@contextmanager
-def environment(env: dict[str, str | None]) -> Iterator[None]:
-    """Set (``None``: unset) variables for the block, restore them after, and drop cached sessions both times."""
-    saved = {k: os.environ.get(k) for k in env}
-    try:
-        for k, v in env.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        reset_sessions()
-        yield
-    finally:
-        for k, v in saved.items():
-            os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        reset_sessions()
-
-
-def _base_of(url: str) -> tuple[str, str]:
-    """(source name, path below its default base URL) of a real API URL."""
-    best = None
-    for name, (_var, default) in config.BASE_URLS.items():
-        d = urlsplit(default)
-        u = urlsplit(url)
-        if (
-            u.netloc == d.netloc
-            and u.path.startswith(d.path)
-            and (best is None or len(d.path) > len(best[1]))
-        ):
-            best = (name, d.path)
-    if best is None:
-        raise KeyError(f"{url} is under none of config.BASE_URLS")
-    return best[0], urlsplit(url).path[len(best[1]) :]
-
-
-def load_manifest(snapshot_dir: Path | None = None) -> tuple[Path, dict]:
-    folder = Path(snapshot_dir or ROOT / "data" / "snapshot")
-    return folder, json.loads((folder / "manifest.json").read_text())
-
-
-def add_manifest_routes(
-    server: ReplayServer, snapshot_dir: Path | None = None, *, any_place: bool = False
-) -> int:
-    """Register every recorded response of the snapshot on ``server``; return how many.
-
-    A route matches the recorded URL's path and all its query parameters. With ``any_place`` the location
-    parameters of single-location requests are dropped, so a nearby place is answered with Portland's recording
-    (the request count and timing are what a benchmark needs; the values are Portland's).
-    """
-    from butterfly_lib.snapshot.seed import read_body
-
-    folder, manifest = load_manifest(snapshot_dir)
-    for entry in manifest["responses"]:
-        name, rel = _base_of(entry["url"])
-        params = dict(parse_qsl(urlsplit(entry["url"]).query, keep_blank_values=True))
-        if any_place:
-            params = {k: v for k, v in params.items() if not (k in LOCATION_PARAMS and "," not in v)}
-        reply = Reply(read_body(folder, entry), content_type=entry["content_type"])
-        server.add(f"/{name}{rel}", reply, params=params)
-    return len(manifest["responses"])
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def snapshot_server(
-    latency: float = 0.2, *, any_place: bool = False, port: int | None = None
-) -> Iterator[ReplayServer]:
-    """A running ``ReplayServer`` answering the snapshot's recordings, ``latency`` seconds per request."""
-    # the cache key holds the base URL, port included: a warm run in another process must reach the server on
-    # the cold run's port to find the cold run's entries
-    server = ReplayServer(latency=latency, port=port or 0).start()
-    try:
-        add_manifest_routes(server, any_place=any_place)
-        yield server
-    finally:
-        server.stop()
+    return settings.with_(http=replace(settings.http, endpoints=tuple(endpoints(server).items())))
 
 
 def machine() -> dict[str, Any]:
@@ -254,3 +161,6 @@ def run_isolated(script: Path, *args: str, timeout: float = 1800) -> dict[str, A
 def emit(obj: Any) -> None:
     """Print ``obj`` as the one-line JSON that ``run_isolated`` reads."""
     print(json.dumps(obj if not isinstance(obj, Measurement) else asdict(obj), default=str))
+
+
+__all__ = ["server_misses", "snapshot_server"]

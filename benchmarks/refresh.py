@@ -20,7 +20,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pandas as pd
 import yaml
 
-from benchmarks.harness import ROOT, point_env
+from benchmarks.harness import ROOT
+from butterfly_lib.settings import load_settings
+from tools.snapshot_server import endpoints
 
 #: Places near Portland for the 1/3/10-place figures (city-centre coordinates, rounded to 0.01°)
 NEARBY: tuple[tuple[str, float, float], ...] = (
@@ -54,6 +56,22 @@ def places(n: int) -> list[dict[str, Any]]:
     return out[:n]
 
 
+def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: int = 1, as_of: str) -> Any:
+    """The run's settings for a benchmark: ``n_places`` places, every source on ``server``, ``cache_file``,
+    ``pages_dir``, the as-of date. The real rate limits stay on (iNaturalist 1 request/s)."""
+    from dataclasses import replace
+
+    from butterfly_lib.settings import places_from_site
+
+    settings = load_settings(env={}, as_of=as_of)
+    chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
+    return settings.with_(
+        places=chosen,
+        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file),
+        http=replace(settings.http, cache_file=cache_file, endpoints=tuple(endpoints(server).items())),
+    )
+
+
 def notebook_refresh(
     server: Any,
     cache_file: Path,
@@ -63,82 +81,39 @@ def notebook_refresh(
     as_of: str,
     names: list[str] | None = None,
 ) -> Any:
-    """Run the page notebooks for ``n_places`` places against ``server`` with ``cache_file`` as the cache.
-
-    Uses ``butterfly_lib.site.runner.run_pages`` in live mode; the kernels inherit base URLs, cache and as-of.
-    """
-    from butterfly_lib.site.config import site_config_from_dict
-    from butterfly_lib.site.modes import Mode
+    """Run the page notebooks for ``n_places`` places against ``server`` with ``cache_file`` as the cache."""
+    from butterfly_lib.site.modes import ModeChoice
     from butterfly_lib.site.runner import run_pages
 
-    site = site_config_from_dict(
-        {"parameters": site_parameters()["parameters"], "places": places(n_places)}, source="benchmark"
-    )
-    env = {**point_env(server), "BUTTERFLY_CACHE": str(cache_file), "BUTTERFLY_AS_OF": as_of}
-    mode = Mode("live", "benchmark: replay server", extra_env=env)
-    return run_pages(site, mode, as_of=as_of, pages_dir=pages_dir, page_names=names, log=lambda _m: None)
+    settings = bench_settings(server, cache_file, pages_dir, n_places=n_places, as_of=as_of)
+    return run_pages(ModeChoice(settings, "benchmark: replay server"), page_names=names, log=lambda _m: None)
 
 
-def page_parameters(place: dict[str, Any], as_of: str) -> Any:
-    from butterfly_lib.params import page_params
+def in_process_refresh(settings: Any) -> dict[str, Any]:
+    """Every page of the first place built in this process (the same builders the notebooks call)."""
+    from butterfly_lib.http import reset_sessions
+    from butterfly_lib.pages import degree_days as dd_page
+    from butterfly_lib.pages import emergence as em_page
+    from butterfly_lib.pages import forecast, open_context, sightings_map, species
+    from butterfly_lib.pages.products import forget_products
 
-    return page_params(**{**site_parameters()["parameters"], **place, "as_of": as_of})
-
-
-def in_process_refresh(params: Any) -> dict[str, Any]:
-    """Every source call of the six page notebooks, as they make them, in this process. Returns the data."""
-    from butterfly_lib.sources.inaturalist import (
-        sightings_this_week,
-        species_this_week,
-        species_this_year,
-        week_of_year,
-    )
-    from butterfly_lib.sources.noaa import noaa_daily
-    from butterfly_lib.sources.open_meteo import (
-        daily_at_points,
-        daily_through_today,
-        ensemble,
-        forecast_daily,
-        forecast_minutely_15,
-    )
-
-    p, place, as_of = params, params.place, params.as_of_date
-    out: dict[str, Any] = {}
-    # forecast.ipynb
-    out["forecast"] = forecast_daily(place)
-    out["minutely"] = forecast_minutely_15(place, days=3)
-    out["ensemble"] = ensemble(place)
-    # species.ipynb
-    week = species_this_week(place, as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id)
-    out["species_week"] = week
-    out["species_year"] = species_this_year(place, as_of, taxon_id=p.taxon_id)
-    out["seasonality"] = {
-        int(t): week_of_year(place, taxon_id=int(t)) for t in week["taxon_id"].head(SHOWN_TAXA)
+    reset_sessions()
+    forget_products()
+    ctx = open_context(settings, log=lambda _m: None)
+    fc, sp, mp = forecast.build(ctx), species.build(ctx), sightings_map.build(ctx)
+    dd_page.build(ctx)
+    em_page.build(ctx)
+    return {
+        "forecast": fc.daily,
+        "species_week": sp.week,
+        "species_year": sp.year,
+        "seasonality": sp.seasonality,
+        "sightings": mp.sightings,
+        "sighting_weather": sorted({d.year for d in mp.sightings["observed_on"]}),
+        "as_of_date": ctx.as_of,
+        "days_back": ctx.place.days_back,
+        "days_ahead": ctx.place.days_ahead,
     }
-    # sightings_map.ipynb
-    sightings = sightings_this_week(
-        place, as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id, max_results=1000
-    )
-    out["sightings"] = sightings
-    by_year = sightings.groupby(pd.DatetimeIndex(sightings["observed_on"]).year)
-    out["sighting_weather"] = [
-        daily_at_points(g["latitude"], g["longitude"], g["observed_on"].min(), g["observed_on"].max(),
-                        timezone=p.timezone)
-        for _, g in by_year
-    ]  # fmt: skip
-    # degree_days.ipynb
-    start = date(min(p.normals_start, as_of.year - 10), 1, 1)
-    if p.temperature_source == "open-meteo":
-        out["temps"] = daily_through_today(place, start, as_of)
-        out["other"] = noaa_daily(p.noaa_station, date(as_of.year - 11, 1, 1), as_of)
-    else:
-        out["temps"] = noaa_daily(p.noaa_station, start, as_of)
-        out["other"] = daily_through_today(place, date(as_of.year - 11, 1, 1), as_of)
-    forecast_daily(place)
-    # emergence.ipynb (the station record it reads is the bundled CSV: no request)
-    daily_through_today(place, start, as_of)
-    forecast_daily(place)
-    return out
 
 
 def endpoint_of(source: str, path: str, query: dict[str, str], place_latlon: tuple[float, float]) -> str:
@@ -201,7 +176,7 @@ def window_months(as_of: date, days_back: int, days_ahead: int) -> list[int]:
     return sorted(set(days.month))
 
 
-def minimum_requests(data: dict[str, Any], params: Any, taxa_ids: int = 0) -> Counter:
+def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int = 0) -> Counter:
     """Fewest requests the APIs allow for the questions the pages ask (see RESULTS.md for the reasoning).
 
     One archive request for the place's whole history, one NOAA request for the station's whole record, one
@@ -216,7 +191,7 @@ def minimum_requests(data: dict[str, Any], params: Any, taxa_ids: int = 0) -> Co
     cells = (
         len(unique_cells(snap_to_grid(s["latitude"], s["longitude"], grid_degrees(None)))) if len(s) else 0
     )
-    months = window_months(params.as_of_date, params.days_back, params.days_ahead)
+    months = window_months(params["as_of_date"], params["days_back"], params["days_ahead"])
     per_month = pd.DatetimeIndex(s["observed_on"]).month.value_counts() if len(s) else pd.Series(dtype=int)
     return Counter({
         ("inaturalist", "observations"): sum(

@@ -1,22 +1,27 @@
 """Butterfly Planner: fetch public data, compute the butterfly season, present it.
 
-Look here for the package version and the map of the package. One direction of dependency:
+Look here for the package version and the map of the package. Imports go one way, in the order a reader should
+meet the modules (``tests/test_architecture.py`` checks it):
 
-- ``butterfly_lib.config``, ``place``, ``provenance``, ``errors``: settings, the validated ``Place``,
-  the provenance record every dataset carries, the error types.
-- ``butterfly_lib.http``: the one cached HTTP session (tiered expiry, retries, rate limits, offline mode,
-  request log). Every external call goes through ``butterfly_lib.http.fetch``.
-- ``butterfly_lib.sources``: one sub-package per external source (iNaturalist, Open-Meteo, NOAA): fetch + parse.
-- ``butterfly_lib.analysis``: pure computations (degree days, normals, emergence, viewing index).
-- ``butterfly_lib.presentation``: figures, maps and HTML tables built from analysis results.
-- ``butterfly_lib.cli``: the ``butterfly`` command.
+``settings`` → ``http`` → ``sources`` → ``analysis`` → ``pages`` → ``presentation`` → ``notebook`` → ``site``/``cli``
 
-Public names: ``__version__``, ``Place``, ``PORTLAND``, ``Provenance``.
+- ``settings`` (with ``errors``, ``place``, ``provenance``, ``units``): the one frozen ``Settings`` object built
+  from defaults, ``site.yml``, the environment and the command line; the only module that reads the environment.
+- ``http``: the one cached HTTP session (tiered expiry, retries, rate limits, offline mode, request log), the
+  ``fetch`` every source calls, and seeding the cache from the bundled snapshot.
+- ``sources``: one sub-package per external source (iNaturalist, Open-Meteo, NOAA): fetch + parse.
+- ``analysis``: pure computations (degree days, normals, emergence, viewing index); no I/O.
+- ``pages``: one module per page, ``build(ctx) -> result``; products several pages share, computed once a run.
+- ``presentation``: figures, maps and HTML tables from page results; no fetching.
+- ``notebook``: what the page notebooks call first (``open_page``).
+- ``site`` and ``cli``: the runner (one kernel per run), modes, the nbconvert fallback, the ``butterfly`` command.
+
+Public names: ``__version__``, ``Place``, ``Provenance``, ``Settings``, ``load_settings``.
 """
 
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import Provenance
+from butterfly_lib.settings import VERSION as __version__
+from butterfly_lib.settings import Settings, load_settings
 
-__version__ = "0.1.0"
-
-__all__ = ["PORTLAND", "Place", "Provenance", "__version__"]
+__all__ = ["Place", "Provenance", "Settings", "__version__", "load_settings"]

@@ -1,6 +1,6 @@
-"""The validated ``Place`` every analysis is run for, and the default, Portland, Oregon.
+"""The validated ``Place`` every analysis is run for (the default place, Portland, is in ``settings``).
 
-Look here to add a place or to see what counts as a valid latitude, longitude, radius or time zone.
+Look here to see what counts as a valid latitude, longitude, radius, time zone or NOAA station id.
 Validation happens on construction, so a bad place never reaches a request.
 """
 
@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from butterfly_lib.errors import InvalidInput
 
 MAX_RADIUS_KM = 500.0
-_STATION_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}$")
+#: a GHCN-Daily station id: two letters (country), then nine letters or digits
+STATION_PATTERN = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}$")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Place:
             isinstance(self.inat_place_id, bool) or not isinstance(self.inat_place_id, int) or self.inat_place_id <= 0
         ):
             raise InvalidInput("inat_place_id", self.inat_place_id, "a positive whole number or None")
-        if self.noaa_station is not None and not _STATION_RE.match(str(self.noaa_station)):
+        if self.noaa_station is not None and not STATION_PATTERN.match(str(self.noaa_station)):
             raise InvalidInput(
                 "noaa_station", self.noaa_station, "a GHCN-Daily station id such as 'USW00024229' (11 characters)"
             )
@@ -105,13 +106,3 @@ def check_timezone(tz: str) -> str:
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
         raise InvalidInput("timezone", tz, "an IANA time zone name such as 'America/Los_Angeles'" + hint) from None
     return tz
-
-
-PORTLAND = Place(
-    name="Portland, Oregon",
-    latitude=45.52,
-    longitude=-122.68,
-    radius_km=50.0,
-    timezone="America/Los_Angeles",
-    noaa_station="USW00024229",
-)

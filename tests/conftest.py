@@ -1,19 +1,23 @@
 """Shared pytest fixtures: the loopback-only network guard, the replay server, a fresh cached session.
 
-Every test runs with sockets limited to loopback: a connection anywhere else fails the test.
+Every test runs with sockets limited to loopback: a connection anywhere else fails the test. Every test also runs
+without the developer's ``BUTTERFLY_*`` environment (settings read it) and with a fresh request log.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from butterfly_lib import config
 from butterfly_lib.http import REQUEST_LOG, build_session, make_retry, reset_sessions
-from butterfly_lib.replay import ReplayServer
+from butterfly_lib.http.session import ButterflySession
+from butterfly_lib.pages.products import forget_products
+from butterfly_lib.settings import ENDPOINTS, HttpSettings
+from tools.replay import ReplayServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.report_plugin"]
@@ -59,48 +63,89 @@ def _loopback_only():
     socket.socket.connect_ex = _real_connect_ex
 
 
+#: where sources point unless a test points them at its replay server: a closed loopback port
+UNSET = "http://127.0.0.1:9/unset-in-this-test"
+
+
+def unset_endpoints() -> tuple[tuple[str, str], ...]:
+    return tuple((name, f"{UNSET}/{name}") for name in ENDPOINTS)
+
+
+def replay_endpoints(server: ReplayServer) -> dict[str, str]:
+    """Every source's base URL on ``server`` (``<server>/<source name>``)."""
+    return {name: f"{server.url}/{name}" for name in ENDPOINTS}
+
+
+def test_http_settings(cache_file: Path, *, offline: bool = False, server: ReplayServer | None = None,
+                       timeout: tuple[float, float] = (2.0, 2.0)) -> HttpSettings:
+    """HTTP settings for a test: its own cache, no rate limit, short timeouts, sources on ``server`` (or unset)."""
+    endpoints = tuple(replay_endpoints(server).items()) if server is not None else unset_endpoints()
+    return HttpSettings(cache_file=cache_file, offline=offline, endpoints=endpoints, rate_limits=(), timeout=timeout)
+
+
+def test_session(cache_file: Path, **kw) -> ButterflySession:
+    """A session of ``test_http_settings`` with fast retries."""
+    return build_session(test_http_settings(cache_file, **kw), retry=make_retry(total=3, backoff_factor=0.01))
+
+
+def make_session(
+    cache_file: Path,
+    *,
+    offline: bool = False,
+    rate_limits: dict[str, float] | None = None,
+    retry=None,  # noqa: ANN001
+    timeout: tuple[float, float] = (10.0, 60.0),
+    server: ReplayServer | None = None,
+) -> ButterflySession:
+    """A session on ``cache_file`` with the given offline flag, per-source rate limits, retry and timeout."""
+    http = test_http_settings(cache_file, offline=offline, server=server, timeout=timeout)
+    http = replace(http, rate_limits=tuple((rate_limits or {}).items()))
+    return build_session(http, retry=retry)
+
+
+test_http_settings.__test__ = False  # type: ignore[attr-defined]
+test_session.__test__ = False  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path, monkeypatch):
-    """Each test gets its own cache file and a clean request log; real API hosts are never the default."""
-    monkeypatch.setenv("BUTTERFLY_CACHE", str(tmp_path / "cache" / "http_cache.sqlite"))
-    monkeypatch.delenv("BUTTERFLY_OFFLINE", raising=False)
-    for var, _default in config.BASE_URLS.values():
-        monkeypatch.setenv(var, "http://127.0.0.1:9/unset-in-this-test")
+def _isolated(monkeypatch):
+    """No ``BUTTERFLY_*`` variable of the developer's shell reaches a test; fresh request log and sessions."""
+    import os
+
+    for var in [v for v in os.environ if v.startswith("BUTTERFLY_")]:
+        monkeypatch.delenv(var)
     reset_sessions()
+    forget_products()
     REQUEST_LOG.reset()
     yield
     reset_sessions()
+    forget_products()
 
 
 @pytest.fixture
 def replay():
-    """A running ``ReplayServer``; every source base URL points at it (see ``point_sources_at``)."""
+    """A running ``ReplayServer`` (point a session at it with ``point_sources_at``)."""
     with ReplayServer() as server:
         yield server
 
 
 @pytest.fixture
-def point_sources_at(monkeypatch):
-    def _point(server: ReplayServer) -> None:
-        for name, (var, _default) in config.BASE_URLS.items():
-            monkeypatch.setenv(var, f"{server.url}/{name}")
-        reset_sessions()
-
-    return _point
+def session(tmp_path):
+    """A fresh session with fast retries and no rate limit, caching into the test's folder; its sources point
+    at a closed loopback port until ``point_sources_at`` points them at a replay server."""
+    s = test_session(tmp_path / "session-cache.sqlite")
+    yield s
+    s.close()
 
 
 @pytest.fixture
-def session(tmp_path):
-    """A fresh session with fast retries and no rate limit, caching into the test's folder."""
-    s = build_session(
-        tmp_path / "session-cache.sqlite",
-        offline=False,
-        retry=make_retry(total=3, backoff_factor=0.01),
-        timeout=(2.0, 2.0),
-        rate_limits={},
-    )
-    yield s
-    s.close()
+def point_sources_at(session):
+    """``point_sources_at(server)``: the test's ``session`` asks ``server`` for every source."""
+
+    def _point(server: ReplayServer, target: ButterflySession | None = None) -> None:
+        (target or session).endpoints.update(replay_endpoints(server))
+
+    return _point
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import nbformat
 
-PARAMETERS = 'place_name = "Portland, Oregon"\nas_of = "today"\noffline = False\noutput_dir = "."'
+PARAMETERS = "place = None\nsettings_file = None"
 
 
 def write_notebook(path: Path, cells: list[str], *, parameters: str = PARAMETERS) -> Path:
@@ -59,11 +59,14 @@ def page_cells(name: str) -> list[str]:
         },
     }
     cells = [
-        "from butterfly_lib.presentation.provenance import page_banner\npage_banner()",
+        "from butterfly_lib.pages.context import place_folder\nfrom butterfly_lib.presentation.provenance import banner\n"
+        "from butterfly_lib.settings import load_settings\n"
+        "s = load_settings(settings_file=settings_file)\nout = place_folder(s, s.place(place))\n"
+        "banner({}, snapshot=s.snapshot.isoformat() if s.snapshot else None)",
         "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
         "fig, ax = plt.subplots(figsize=(3, 2))\nax.plot([1, 2, 3], [1, 4, 9])\nax.set_title('derived data')\nplt.show()",
-        f"import json, pandas as pd\npd.DataFrame({{'x': [1, 2]}}).to_csv('{name}-table.csv', index=False)",
+        f"import json, pandas as pd\npd.DataFrame({{'x': [1, 2]}}).to_csv(out / '{name}-table.csv', index=False)",
     ]
     if name in summaries:
-        cells.append(f"open('{name}-summary.json', 'w').write(json.dumps({summaries[name]!r}))")
+        cells.append(f"(out / '{name}-summary.json').write_text(json.dumps({summaries[name]!r}))")
     return cells

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from butterfly_lib.analysis.degree_days import normals
+from butterfly_lib.analysis.degree_days import normals, source_degree_days
 from butterfly_lib.analysis.emergence import (
     circular_day_quantiles,
     emergence_profiles,
@@ -17,13 +17,13 @@ from butterfly_lib.analysis.emergence import (
 from butterfly_lib.analysis.emergence_forecast import (
     emergence_windows,
     flying_counts,
-    forecast_degree_days,
     season_projection,
 )
 from butterfly_lib.analysis.hindcast import hindcast, hindcast_summary
 from butterfly_lib.analysis.real_profiles import noaa_cum_dd
-from butterfly_lib.analysis.simulate import planted_windows, simulate_sightings
 from butterfly_lib.provenance import provenance_of
+from butterfly_lib.settings import DegreeDays
+from tools.simulate import planted_windows, simulate_sightings
 
 NOAA = "data/noaa/USW00024229_portland_airport_1940-2024.csv"
 
@@ -38,7 +38,7 @@ def noaa() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cum(noaa) -> pd.Series:
-    return noaa_cum_dd(noaa)
+    return noaa_cum_dd(noaa, DegreeDays())
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_forecast_windows_and_status(simulated, cum, noaa):
     this = cum.loc["2023-01-01":as_of]
     days = pd.date_range(as_of + pd.Timedelta(days=1), periods=16).tz_localize("America/Los_Angeles")
     fc = pd.DataFrame({"date": days, "tmax_c": 22.0, "tmin_c": 10.0})  # 71.6/50 °F: 10.8 DD a day
-    fdd = forecast_degree_days(fc)
+    fdd = source_degree_days(fc, DegreeDays())
     assert np.allclose(fdd.to_numpy(), 10.8)
     proj = season_projection(this, fdd, norm, as_of)
     assert (proj["cum_dd_low"] <= proj["cum_dd_mid"]).all() and (

@@ -7,6 +7,7 @@ import pytest
 
 from butterfly_lib.analysis.real_profiles import real_emergence_profiles
 from butterfly_lib.provenance import provenance_of
+from butterfly_lib.settings import DegreeDays
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +16,7 @@ def result():
     noaa = pd.read_csv("data/noaa/USW00024229_portland_airport_1940-2024.csv").rename(
         columns={"DATE": "date", "TMAX": "tmax_f", "TMIN": "tmin_f"}
     )
-    return real_emergence_profiles(upstream, noaa)
+    return real_emergence_profiles(upstream, noaa, DegreeDays())
 
 
 def test_real_profiles(result):

@@ -8,7 +8,7 @@ import xarray as xr
 
 from butterfly_lib.analysis.outlook import daily_outlook, ensemble_daily_quantiles
 from butterfly_lib.analysis.sighting_weather import sightings_with_weather
-from butterfly_lib.analysis.weather_codes import label_for
+from butterfly_lib.sources.open_meteo.weather_codes import weather_label as label_for
 
 TZ = "America/Los_Angeles"
 

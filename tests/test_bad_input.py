@@ -1,6 +1,7 @@
 """Bad input is refused before any request, with an error naming the value and what is allowed, alike from the
-library (``page_params`` and the source clients), the command line (``butterfly ...``: exit status 2, message on
-stderr) and the notebooks (papermill with a bad parameter). The replay server must receive nothing."""
+library (the settings and the source clients), the command line (``butterfly ...``: exit status 2, message on
+stderr) and the notebooks (their first cell, ``open_page``, with a bad parameter). The replay server must
+receive nothing."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import pytest
 import yaml
 
 from butterfly_lib import cli
-from butterfly_lib.config import PROJECT_ROOT
 from butterfly_lib.errors import InvalidInput
-from butterfly_lib.params import page_params
+from butterfly_lib.notebook import open_page
 from butterfly_lib.place import Place
+from butterfly_lib.settings import PROJECT_ROOT, parse_as_of, place_settings
 from butterfly_lib.sources import inaturalist as inat
 from butterfly_lib.sources.noaa import noaa_daily
 from butterfly_lib.sources.open_meteo import archive_daily, forecast_daily
@@ -51,6 +52,14 @@ def server(replay, point_sources_at):
     return replay
 
 
+def settings_from(params: dict) -> None:
+    """What a run does with page parameters: the as-of date, then the place's parameters."""
+    rest = dict(params)
+    if "as_of" in rest:
+        parse_as_of(rest.pop("as_of"))
+    place_settings(rest)
+
+
 def assert_names(message: str, name: str, shown: str, allowed: str) -> None:
     assert f"invalid {name}" in message, message
     assert shown in message, message
@@ -62,24 +71,26 @@ def assert_names(message: str, name: str, shown: str, allowed: str) -> None:
 
 @pytest.mark.parametrize(("case", "params", "name", "shown", "allowed"), _param("library"))
 def test_library_refuses(server, request, case, params, name, shown, allowed):
-    record(request, "library: page_params", case, REFUSED)
+    record(request, "library: settings", case, REFUSED)
     with pytest.raises(InvalidInput) as err:
-        page_params(**params)
+        settings_from(params)
     assert_names(str(err.value), "parameter" if case.startswith("parameters file") else name, shown, allowed)
     assert server.requests == []
 
 
 SOURCE_CASES = [
-    ("open_meteo_forecast", "latitude out of range", lambda: forecast_daily(Place("x", 91, 0)), "latitude", "91"),
-    ("open_meteo_archive", "end before start", lambda: archive_daily(Place("x", 45, -122), "2020-02-01", "2020-01-01"),
+    ("open_meteo_forecast", "latitude out of range", lambda s: forecast_daily(Place("x", 91, 0), session=s),
+     "latitude", "91"),
+    ("open_meteo_archive", "end before start",
+     lambda s: archive_daily(Place("x", 45, -122), "2020-02-01", "2020-01-01", session=s), "end", "'2020-01-01'"),
+    ("open_meteo_archive", "start before 1940",
+     lambda s: archive_daily(Place("x", 45, -122), "1939-12-31", "1950-01-01", session=s), "start", "'1939-12-31'"),
+    ("noaa", "end before start", lambda s: noaa_daily("USW00024229", date(2020, 2, 1), date(2020, 1, 1), session=s),
      "end", "'2020-01-01'"),
-    ("open_meteo_archive", "start before 1940", lambda: archive_daily(Place("x", 45, -122), "1939-12-31", "1950-01-01"),
-     "start", "'1939-12-31'"),
-    ("noaa", "end before start", lambda: noaa_daily("USW00024229", date(2020, 2, 1), date(2020, 1, 1)),
-     "end", "'2020-01-01'"),
-    ("inaturalist", "non-numeric taxon id", lambda: inat.species_counts(taxon_id="butterflies"), "taxon_id",
+    ("inaturalist", "non-numeric taxon id",
+     lambda s: inat.species_counts(Place("x", 45, -122), None, taxon_id="butterflies", session=s), "taxon_id",
      "'butterflies'"),
-    ("inaturalist", "non-positive radius", lambda: inat.observations(Place("x", 45, -122, radius_km=-1)),
+    ("inaturalist", "non-positive radius", lambda s: inat.observations(Place("x", 45, -122, radius_km=-1), session=s),
      "radius_km", "-1"),
 ]  # fmt: skip
 
@@ -88,10 +99,10 @@ SOURCE_CASES = [
     ("source", "case", "call", "name", "shown"),
     [pytest.param(*c, id=f"{c[0]}|{c[1]}|{REFUSED}") for c in SOURCE_CASES],
 )
-def test_source_clients_refuse(server, request, source, case, call, name, shown):
+def test_source_clients_refuse(server, session, request, source, case, call, name, shown):
     record(request, f"library: {source} client", case, REFUSED)
     with pytest.raises(InvalidInput) as err:
-        call()
+        call(session)
     assert f"invalid {name}" in str(err.value) and shown in str(err.value) and "allowed:" in str(err.value)
     assert server.requests == []
 
@@ -104,7 +115,10 @@ def _run_cli(args: list[str], capsys) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("case", "params", "name", "shown", "allowed"), _param("command line"))
+@pytest.mark.parametrize(
+    ("case", "params", "name", "shown", "allowed"),
+    [p for p in _param("command line") if "as_of" not in p.values[1]],  # the date is --as-of, tested below
+)
 def test_command_line_refuses(server, tmp_path, capsys, request, case, params, name, shown, allowed):
     record(request, "command line: butterfly run --params", case, REFUSED)
     site = tmp_path / "site.yml"
@@ -148,23 +162,32 @@ NOTEBOOK_CASES = [
 ]  # papermill has no unknown-key check
 
 
-@pytest.mark.slow
+PLACE_KEYS = ("place_name", "latitude", "longitude", "radius_km", "timezone")
+
+
 @pytest.mark.parametrize(
     ("case", "params", "name", "shown", "allowed"),
-    [pytest.param(*c, id=f"notebook|{c[0]}|{REFUSED}") for c in NOTEBOOK_CASES],
+    [pytest.param(*c, id=f"notebook|{c[0]}|{REFUSED}") for c in NOTEBOOK_CASES if not set(c[1]) & set(PLACE_KEYS)],
 )
-def test_notebook_refuses(server, tmp_path, monkeypatch, request, case, params, name, shown, allowed):
-    record(request, "notebook: degree_days.ipynb via papermill", case, REFUSED)
-    monkeypatch.delenv("BUTTERFLY_AS_OF", raising=False)
+def test_notebook_refuses(server, request, case, params, name, shown, allowed):
+    """A notebook's first cell is ``open_page(**its parameters)``; a bad one fails there, before any request.
+    (A notebook chooses its place by name from site.yml, so coordinates are not notebook parameters.)"""
+    record(request, "notebook: open_page (first cell of every page notebook)", case, REFUSED)
+    with pytest.raises(InvalidInput) as err:
+        open_page(**params)
+    assert_names(str(err.value), name, shown, allowed)
+    assert server.requests == []
+
+
+@pytest.mark.slow
+def test_notebook_refuses_through_papermill(server, tmp_path, request):
+    """The same through papermill, once: the failing cell's error names the value."""
+    record(request, "notebook: degree_days.ipynb via papermill", "unknown degree-day method", REFUSED)
     with pytest.raises(papermill.PapermillExecutionError) as err:
         papermill.execute_notebook(
-            str(PROJECT_ROOT / "notebooks" / "degree_days.ipynb"),
-            str(tmp_path / "out.ipynb"),
-            parameters={**params, "output_dir": str(tmp_path)},
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(tmp_path),
-        )
+            str(PROJECT_ROOT / "notebooks" / "degree_days.ipynb"), str(tmp_path / "out.ipynb"),
+            parameters={"dd_method": "sinusoidal"}, kernel_name="python3", progress_bar=False, cwd=str(tmp_path),
+        )  # fmt: skip
     assert err.value.ename == "InvalidInput"
-    assert_names(err.value.evalue, name, shown, allowed)
+    assert_names(err.value.evalue, "dd_method", "'sinusoidal'", "single-sine")
     assert server.requests == []

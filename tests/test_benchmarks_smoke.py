@@ -10,13 +10,13 @@ from __future__ import annotations
 import importlib
 from collections import Counter
 from datetime import date
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from benchmarks import harness, refresh
-from butterfly_lib.place import PORTLAND
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
+from tools.snapshot_server import add_manifest_routes, server_misses
 
 MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "run_all")
 
@@ -27,38 +27,38 @@ def test_benchmark_scripts_import(name):
     assert module.__doc__
 
 
-def test_request_counting_cold_then_warm(replay, point_sources_at):
+def test_request_counting_cold_then_warm(replay, point_sources_at, session):
     from butterfly_lib.sources.open_meteo import forecast_daily
 
-    assert harness.add_manifest_routes(replay) > 0
+    assert add_manifest_routes(replay) > 0
     point_sources_at(replay)
 
-    cold, frame = harness.count_requests(lambda: forecast_daily(PORTLAND))
+    cold, frame = harness.count_requests(lambda: forecast_daily(PORTLAND, session=session))
     assert cold == {"open_meteo_forecast": 1}
     assert len(frame) == 16
     assert harness.server_counts(replay) == {"open_meteo_forecast": 1}
-    assert harness.server_misses(replay) == []
+    assert server_misses(replay) == []
     latlon = (PORTLAND.latitude, PORTLAND.longitude)
     assert refresh.by_endpoint(refresh.log_requests(), latlon) == Counter(
         {("open_meteo_forecast", "forecast daily"): 1}
     )
 
-    warm, _ = harness.count_requests(lambda: forecast_daily(PORTLAND))
+    warm, _ = harness.count_requests(lambda: forecast_daily(PORTLAND, session=session))
     assert warm == {}
     assert len(replay.requests) == 1
 
 
-def test_unrecorded_request_is_a_miss(replay, point_sources_at):
+def test_unrecorded_request_is_a_miss(replay, point_sources_at, session):
     from butterfly_lib.errors import SourceError
     from butterfly_lib.place import Place
     from butterfly_lib.sources.open_meteo import forecast_daily
 
-    harness.add_manifest_routes(replay)
+    add_manifest_routes(replay)
     point_sources_at(replay)
     elsewhere = Place("Bend, Oregon", 44.06, -121.31, timezone="America/Los_Angeles")
     with pytest.raises(SourceError):
-        forecast_daily(elsewhere)
-    assert harness.server_misses(replay)
+        forecast_daily(elsewhere, session=session)
+    assert server_misses(replay)
 
 
 def test_measure_reports_time_and_memory():
@@ -82,8 +82,8 @@ def test_minimum_requests_on_a_tiny_refresh():
         "species_year": pd.DataFrame({"taxon_id": range(3)}),
         "seasonality": {1: None, 2: None},
     }
-    params = SimpleNamespace(as_of_date=date(2026, 6, 13), days_back=14, days_ahead=7)  # May 30 .. June 20
-    assert refresh.window_months(params.as_of_date, 14, 7) == [5, 6]
+    params = {"as_of_date": date(2026, 6, 13), "days_back": 14, "days_ahead": 7}  # May 30 .. June 20
+    assert refresh.window_months(params["as_of_date"], 14, 7) == [5, 6]
     m = refresh.minimum_requests(data, params, taxa_ids=31)
     assert m[("inaturalist", "observations")] == 3  # June: 201 -> 2 pages; May: 1 -> 1 page
     assert m[("inaturalist", "species_counts")] == 5  # 501 -> 2 pages in each of 2 months; this year 1 page

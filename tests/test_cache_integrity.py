@@ -13,12 +13,13 @@ import time_machine
 
 from butterfly_lib import cli
 from butterfly_lib.errors import ButterflyError
-from butterfly_lib.http import Tier, build_session, fetch, get_session, reset_sessions
+from butterfly_lib.http import Tier, fetch, get_session, reset_sessions
 from butterfly_lib.http import session as session_module
-from butterfly_lib.replay import ReplayServer, Reply
+from butterfly_lib.settings import load_settings
 from butterfly_lib.sources.noaa import noaa_daily
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_session, replay_endpoints
 from tests.report_plugin import record
+from tools.replay import ReplayServer, Reply
 
 CSV = FIXTURES / "noaa" / "daily_summaries_USW00024229_first40.csv"
 RECOVERED = "rebuilt empty with a warning, broken file kept aside"
@@ -27,9 +28,13 @@ CONSISTENT = "integrity_check ok, every entry readable"
 SHOWN = "entries and expired counts per source"
 
 
-def _noaa(session=None):
+def _noaa(server, session=None):
+    """The real NOAA client through the shared session of the environment's settings (``BUTTERFLY_CACHE``)."""
     from datetime import date
 
+    if session is None:
+        session = get_session(load_settings().http)
+        session.endpoints.update(replay_endpoints(server))
     return noaa_daily("USW00024229", date(1940, 10, 14), date(1940, 11, 22), session=session)
 
 
@@ -52,14 +57,14 @@ def test_corrupt_cache_is_rebuilt_with_warning(server, tmp_path, monkeypatch, re
     path = tmp_path / "c.sqlite"
     monkeypatch.setenv("BUTTERFLY_CACHE", str(path))
     reset_sessions()
-    _noaa()
+    _noaa(server)
     reset_sessions()
     for extra in path.parent.glob("c.sqlite-*"):  # checkpointed: the main file holds everything
         extra.unlink()
     raw = path.read_bytes()
     path.write_bytes(b"this is not a database" * 200 if damage == "garbage" else raw[: len(raw) // 2])
     with pytest.warns(UserWarning, match="corrupt") as warned:
-        frame = _noaa()  # the real source call, through the shared session, on the damaged file
+        frame = _noaa(server)  # the real source call, through the shared session, on the damaged file
     assert str(path) in str(warned[0].message) and "started an empty cache" in str(warned[0].message)
     assert len(frame) == 40 and not frame.attrs["provenance"].from_cache
     assert list(tmp_path.glob("c.sqlite.corrupt-*")), "the broken file is kept for inspection"
@@ -69,19 +74,19 @@ def test_corrupt_cache_is_rebuilt_with_warning(server, tmp_path, monkeypatch, re
 def test_locked_cache_is_reported_clearly(tmp_path, monkeypatch, request):
     record(request, "request cache", "locked by another process (EXCLUSIVE transaction)", REPORTED)
     path = tmp_path / "c.sqlite"
-    build_session(path, offline=False).close()
+    make_session(path, offline=False).close()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(session_module, "LOCK_WAIT_SECONDS", 0.3)
     try:
         with pytest.raises(ButterflyError) as err:
-            build_session(path, offline=False)
+            make_session(path, offline=False)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     text = str(err.value)
     assert str(path) in text and "locked by another process" in text and "BUTTERFLY_CACHE" in text
-    build_session(path, offline=False).close()  # released: opens again, nothing was moved aside
+    make_session(path, offline=False).close()  # released: opens again, nothing was moved aside
     assert not list(tmp_path.glob("c.sqlite.corrupt-*"))
 
 
@@ -89,7 +94,7 @@ def test_locked_cache_from_the_command_line(tmp_path, monkeypatch, capsys, reque
     record(request, "butterfly cache status", "cache locked by another process", REPORTED)
     path = tmp_path / "c.sqlite"
     monkeypatch.setenv("BUTTERFLY_CACHE", str(path))
-    build_session(path, offline=False).close()
+    make_session(path, offline=False).close()
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     monkeypatch.setattr(session_module, "LOCK_WAIT_SECONDS", 0.3)
@@ -103,7 +108,7 @@ def test_locked_cache_from_the_command_line(tmp_path, monkeypatch, capsys, reque
 
 
 def _writer(cache: str, base: str, prefix: str, n: int) -> int:
-    s = build_session(cache, offline=False, rate_limits={})
+    s = make_session(cache, offline=False, rate_limits={})
     for i in range(n):
         got = fetch("writer", f"{base}/{prefix}/{i}", tier=Tier.LIVE, session=s)
         assert got.data == {"prefix": prefix, "i": i}
@@ -127,7 +132,7 @@ def test_two_processes_writing_at_once_do_not_corrupt(tmp_path, request):
     con = sqlite3.connect(cache)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
-    s = build_session(cache, offline=True)
+    s = make_session(cache, offline=True)
     assert len(s.cache.responses) == 2 * n
     for prefix in ("a", "b"):
         for i in range(n):
@@ -136,22 +141,22 @@ def test_two_processes_writing_at_once_do_not_corrupt(tmp_path, request):
     s.close()
 
 
-def test_cache_status_shows_entries_and_expired_per_source(replay, point_sources_at, capsys, request):
+def test_cache_status_shows_entries_and_expired_per_source(replay, capsys, request, monkeypatch, tmp_path):
     record(request, "butterfly cache status", "mixed fresh and expired entries", SHOWN)
-    point_sources_at(replay)
-    from butterfly_lib import config
-
+    monkeypatch.setenv("BUTTERFLY_CACHE", str(tmp_path / "status.sqlite"))
+    http = load_settings().http
+    s = get_session(http)
+    s.endpoints.update(replay_endpoints(replay))
     replay.add("/noaa/x", Reply.json({"a": 1}))
     replay.add("/inaturalist/y", Reply.json({"b": 2}))
     replay.add("/inaturalist/z", Reply.json({"c": 3}))
-    s = get_session()
     past = datetime.now(UTC) - timedelta(days=2)
     with time_machine.travel(past, tick=False):  # fetched two days ago: the live-tier ones are expired now
-        fetch("noaa", config.base_url("noaa") + "/x", tier=Tier.LIVE, session=s)
-        fetch("inaturalist", config.base_url("inaturalist") + "/y", tier=Tier.LIVE, session=s)
-    fetch("inaturalist", config.base_url("inaturalist") + "/z", tier=Tier.REFERENCE, session=s)
+        fetch("noaa", s.url("noaa", "x"), tier=Tier.LIVE, session=s)
+        fetch("inaturalist", s.url("inaturalist", "y"), tier=Tier.LIVE, session=s)
+    fetch("inaturalist", s.url("inaturalist", "z"), tier=Tier.REFERENCE, session=s)
     assert cli.main(["cache", "status"]) == 0
     out = capsys.readouterr().out
     rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines()[2:]}
     assert rows["inaturalist"] == ["2", "1"] and rows["noaa"] == ["1", "1"], out
-    assert str(config.cache_path()) in out.splitlines()[0]
+    assert str(http.cache_file) in out.splitlines()[0]

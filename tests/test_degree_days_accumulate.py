@@ -23,6 +23,7 @@ from butterfly_lib.analysis.degree_days import (
     season_table,
 )
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DegreeDays
 
 NOAA = Path(__file__).parent.parent / "data" / "noaa" / "USW00024229_portland_airport_1940-2024.csv"
 
@@ -130,7 +131,7 @@ def test_days_ahead_and_percentile_rank_by_hand():
 def portland() -> tuple[pd.DataFrame, pd.Series]:
     raw = pd.read_csv(NOAA, parse_dates=["DATE"])
     frame = raw.rename(columns={"DATE": "date", "TMIN": "tmin", "TMAX": "tmax"})[["date", "tmin", "tmax"]]
-    daily = daily_degree_days(frame, lower=50, upper=86, method="modified-average")
+    daily = daily_degree_days(frame, DegreeDays(50, 86, "modified-average"))
     with pytest.warns(UserWarning, match="1940-01-01..1940-10-13"):  # the record starts 14 October 1940
         cum = accumulate(daily.set_index("date")["dd"])
     return raw, cum

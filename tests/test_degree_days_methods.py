@@ -13,8 +13,17 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from butterfly_lib.analysis.degree_days import CUTOFFS, METHODS, daily_degree_days, degree_days
+from butterfly_lib.analysis.degree_days import CUTOFFS, METHODS, daily_degree_days
+from butterfly_lib.analysis.degree_days import degree_days as _degree_days
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DegreeDays
+
+#: the kernel takes every parameter explicitly; these tests default to single sine 50/86, horizontal cutoff
+KERNEL_DEFAULTS = {"lower": 50.0, "upper": 86.0, "method": "single-sine", "cutoff": "horizontal"}
+
+
+def degree_days(tmin, tmax, **kw):
+    return _degree_days(tmin, tmax, **{**KERNEL_DEFAULTS, **kw})
 
 FIXTURES = Path(__file__).parent / "fixtures" / "degree-days"
 UCIPM_COLUMNS = {
@@ -39,9 +48,7 @@ def esparto() -> pd.DataFrame:
 @pytest.mark.parametrize("column", sorted(UCIPM_COLUMNS))
 def test_reproduces_uc_ipm_calculator_every_day(esparto, column):
     method, cutoff = UCIPM_COLUMNS[column]
-    out = daily_degree_days(
-        esparto[["date", "tmin", "tmax"]], lower=50, upper=70, method=method, cutoff=cutoff
-    )
+    out = daily_degree_days(esparto[["date", "tmin", "tmax"]], DegreeDays(50, 70, method, cutoff))
     err = (out["dd"] - esparto[column]).abs()
     worst = int(err.idxmax())
     assert err.max() <= 0.01, (

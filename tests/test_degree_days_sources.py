@@ -8,6 +8,7 @@ import pytest
 
 from butterfly_lib.analysis.degree_days import season_cum_dd, source_degree_days, temperature_frame
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DegreeDays
 
 
 def _om(days, tmax_c, tmin_c, tz="America/Los_Angeles"):
@@ -30,10 +31,10 @@ def test_same_degree_days_from_either_source_after_conversion():
     om = _om(("2026-06-01", "2026-06-10"), np.linspace(15, 33, 10), np.linspace(5, 18, 10))
     f_frame = temperature_frame(om, "F")
     noaa = pd.DataFrame({"date": f_frame["date"], "tmax_f": f_frame["tmax"], "tmin_f": f_frame["tmin"]})
-    a = source_degree_days(om, lower=50, upper=86, method="single-sine")
-    b = source_degree_days(noaa, lower=50, upper=86, method="single-sine")
+    a = source_degree_days(om, DegreeDays(50, 86, "single-sine"))
+    b = source_degree_days(noaa, DegreeDays(50, 86, "single-sine"))
     np.testing.assert_allclose(a.to_numpy(), b.to_numpy())
-    c = source_degree_days(om, lower=10, upper=30, method="single-sine", units="C")
+    c = source_degree_days(om, DegreeDays(10, 30, "single-sine", units="C"))
     np.testing.assert_allclose(a.to_numpy(), 1.8 * c.to_numpy(), atol=1e-9)
 
 
@@ -42,14 +43,14 @@ def test_season_starts_at_the_next_biofix_and_real_gaps_warn():
     frame = pd.DataFrame({"date": days, "tmax_f": 70.0, "tmin_f": 50.0})  # 10 °F·days a day (modified average)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        cum = season_cum_dd(frame)
+        cum = season_cum_dd(frame, DegreeDays())
     assert cum.index[0] == pd.Timestamp("2020-01-01") and cum.loc["2020-01-10"] == pytest.approx(100.0)
     gappy = frame.drop(index=frame.index[(days >= "2021-05-01") & (days <= "2021-05-09")])
     with pytest.warns(UserWarning, match="2021-05-01"):
-        cum = season_cum_dd(gappy)
+        cum = season_cum_dd(gappy, DegreeDays())
     assert np.isnan(cum.loc["2021-06-01"]) and cum.loc["2020-06-01"] == pytest.approx(1530.0)
 
 
 def test_frame_without_temperatures_is_refused():
-    with pytest.raises(InvalidInput, match="tmax_c/tmin_c or tmax_f/tmin_f"):
-        temperature_frame(pd.DataFrame({"date": ["2026-01-01"], "t": [1.0]}))
+    with pytest.raises(InvalidInput, match="tmax_c/tmin_c .Open-Meteo. or tmax_f/tmin_f"):
+        temperature_frame(pd.DataFrame({"date": ["2026-01-01"], "t": [1.0]}), "F")

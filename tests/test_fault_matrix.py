@@ -29,15 +29,16 @@ import time_machine
 import xarray as xr
 
 from butterfly_lib.errors import SourceError
-from butterfly_lib.http import build_session, make_retry
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.http import make_retry
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import provenance_of
-from butterfly_lib.replay import Reply
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from butterfly_lib.sources import inaturalist as inat
 from butterfly_lib.sources.noaa import noaa_daily
 from butterfly_lib.sources.open_meteo import archive_daily, ensemble, forecast_daily
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_session
 from tests.report_plugin import record
+from tools.replay import Reply
 
 RETRIED = "retried then correct"
 STALE = "stale cached data served with visible notice"
@@ -166,7 +167,7 @@ ENDPOINTS = [
         "inaturalist",
         "/inaturalist/observations/histogram",
         lambda: _json("inaturalist", "get_observation_histogram_week_of_year.json"),
-        lambda s: inat.week_of_year(PORTLAND, session=s),
+        lambda s: inat.seasonality(PORTLAND, session=s),
         missing=_mutate(lambda b: b.pop("results")),
         renamed=_mutate(lambda b: _rename(b["results"], "week_of_year", "weekOfYear")),
         nulls=_mutate(lambda b: b["results"]["week_of_year"].__setitem__("30", None)),
@@ -317,18 +318,14 @@ def _fault_name(fault: str, ep: Endpoint) -> str:
 
 
 @pytest.fixture
-def server(replay, point_sources_at):
-    point_sources_at(replay)
+def server(replay):
     return replay
 
 
-def _session(tmp_path, name: str):
-    return build_session(
-        tmp_path / f"{name}.sqlite",
-        offline=False,
-        retry=make_retry(total=3, backoff_factor=0.01),
-        timeout=(2.0, READ_TIMEOUT),
-        rate_limits={},
+def _session(tmp_path, name: str, server):
+    return make_session(
+        tmp_path / f"{name}.sqlite", retry=make_retry(total=3, backoff_factor=0.01), timeout=(2.0, READ_TIMEOUT),
+        server=server,
     )
 
 
@@ -355,7 +352,7 @@ def cache_entries(session) -> dict[str, tuple[bytes, Any, Any]]:
 def clean_reference(server, ep: Endpoint, tmp_path) -> Any:
     """The frame a clean answer gives, from a session of its own."""
     server.add(ep.path, ep.reply())
-    s = _session(tmp_path, "reference")
+    s = _session(tmp_path, "reference", server)
     try:
         return ep.call(s)
     finally:
@@ -394,7 +391,7 @@ def test_transient_fault_is_retried(server, tmp_path, request, endpoint, fault, 
     want = clean_reference(server, ep, tmp_path)
     before = len(server.requests)
     server.add(ep.path, TRANSIENT[fault](ep), ep.reply())
-    s = _session(tmp_path, "matrix")
+    s = _session(tmp_path, "matrix", server)
     got = ep.call(s)
     assert len(server.requests) - before == 2, "one failed try, one retry"
     assert_same(got, want)
@@ -416,7 +413,7 @@ def test_persistent_fault(server, tmp_path, request, endpoint, fault, expected):
         name + (" (nothing cached)" if expected == ERROR else " (expired copy cached)"),
         expected,
     )
-    s = _session(tmp_path, "matrix")
+    s = _session(tmp_path, "matrix", server)
     if expected == ERROR:
         server.add(ep.path, PERSISTENT[fault](ep))
         with pytest.raises(SourceError) as err:
@@ -450,7 +447,7 @@ def test_nulls_inside_arrays(server, tmp_path, request, endpoint):
     record(request, ep.name, "nulls inside arrays", ep.nulls_outcome)
     want = clean_reference(server, ep, tmp_path)
     server.add(ep.path, ep.reply(ep.nulls(ep.body())))
-    s = _session(tmp_path, "matrix")
+    s = _session(tmp_path, "matrix", server)
     if ep.nulls_outcome == ERROR:
         with pytest.raises(SourceError) as err:
             ep.call(s)
@@ -494,7 +491,7 @@ def test_empty_result(server, tmp_path, request, endpoint):
     record(request, ep.name, "empty result", ep.empty_outcome)
     want = clean_reference(server, ep, tmp_path)
     server.add(ep.path, ep.reply(ep.empty(ep.body())))
-    s = _session(tmp_path, "matrix")
+    s = _session(tmp_path, "matrix", server)
     if ep.empty_outcome == ERROR:
         with pytest.raises(SourceError) as err:
             ep.call(s)

@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 
-from butterfly_lib import config
 from butterfly_lib.errors import OfflineCacheMiss, SourceError
-from butterfly_lib.http import REQUEST_LOG, Tier, build_session, fetch, make_retry, tier_for_range
+from butterfly_lib.http import REQUEST_LOG, Tier, fetch, make_retry, tier_for_range
 from butterfly_lib.http.session import RateLimiter
-from butterfly_lib.replay import Reply
+from butterfly_lib.settings import PROJECT_HOMEPAGE, load_settings
+from tests.conftest import make_session
+from tools.replay import Reply
 
 OK = Reply.json({"results": [1, 2, 3]})
 
@@ -21,7 +22,7 @@ def test_user_agent_names_project_version_homepage(replay, session):
     replay.add("/x", OK)
     fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=session)
     ua = replay.requests[0].headers["User-Agent"]
-    assert ua.startswith("butterfly-planner/0.1.0") and config.PROJECT_HOMEPAGE in ua
+    assert ua.startswith("butterfly-planner/0.1.0") and PROJECT_HOMEPAGE in ua
 
 
 @pytest.mark.parametrize(
@@ -61,11 +62,11 @@ def test_date_range_tier_follows_end_date():
 
 
 def test_offline_hit_and_miss(replay, tmp_path):
-    online = build_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
+    online = make_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
     replay.add("/x", OK)
     fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=online)
     online.close()
-    offline = build_session(tmp_path / "c.sqlite", offline=True)
+    offline = make_session(tmp_path / "c.sqlite", offline=True)
     hit = fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=offline)
     assert hit.data == {"results": [1, 2, 3]} and hit.provenance.offline
     with pytest.raises(OfflineCacheMiss) as err:
@@ -74,19 +75,22 @@ def test_offline_hit_and_miss(replay, tmp_path):
     assert len(replay.requests) == 1  # offline never connected
 
 
-def test_offline_from_environment(monkeypatch, replay):
+def test_offline_from_environment(monkeypatch, replay, tmp_path):
     monkeypatch.setenv("BUTTERFLY_OFFLINE", "1")
+    monkeypatch.setenv("BUTTERFLY_CACHE", str(tmp_path / "c.sqlite"))
+    settings = load_settings()
+    assert settings.http.offline and settings.snapshot is None  # an explicit cache: that cache, no snapshot
     replay.add("/x", OK)
     with pytest.raises(OfflineCacheMiss):
-        fetch("test", f"{replay.url}/x", tier=Tier.LIVE)
+        fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=make_session(settings.http.cache_file, offline=True))
     assert replay.requests == []
 
 
 def test_offline_serves_expired_copy_with_notice(replay, tmp_path):
-    online = build_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
+    online = make_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
     replay.add("/x", OK)
     fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=online)
-    offline = build_session(tmp_path / "c.sqlite", offline=True)
+    offline = make_session(tmp_path / "c.sqlite", offline=True)
     with time_machine.travel(datetime.now(UTC) + timedelta(days=2)):
         got = fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=offline)
     assert got.provenance.stale and "offline" in got.provenance.notice
@@ -117,7 +121,7 @@ def test_retries_exhausted_is_a_clear_error(replay, session):
 
 
 def test_timeout_is_retried(replay, tmp_path):
-    s = build_session(tmp_path / "c.sqlite", offline=False, retry=make_retry(2, 0.01), timeout=(1, 0.3), rate_limits={})
+    s = make_session(tmp_path / "c.sqlite", offline=False, retry=make_retry(2, 0.01), timeout=(1, 0.3), rate_limits={})
     replay.add("/x", Reply(delay=1.0), OK)
     assert fetch("test", f"{replay.url}/x", tier=Tier.LIVE, session=s).data["results"] == [1, 2, 3]
 
@@ -162,8 +166,7 @@ def test_malformed_without_cache_is_clear_error(replay, session):
 
 
 def test_rate_limit_spacing_and_cache_hits_free(replay, tmp_path):
-    host = replay.url.split("//")[1]
-    s = build_session(tmp_path / "c.sqlite", offline=False, rate_limits={host: 0.5})
+    s = make_session(tmp_path / "c.sqlite", offline=False, rate_limits={"test": 0.5})
     replay.add("/a", OK)
     replay.add("/b", OK)
     replay.add("/c", OK)
@@ -178,7 +181,8 @@ def test_rate_limit_spacing_and_cache_hits_free(replay, tmp_path):
 
 
 def test_rate_limiter_default_inaturalist_one_per_second():
-    assert RateLimiter().interval("api.inaturalist.org") >= 1.0
+    http = load_settings().http
+    assert RateLimiter(dict(http.rate_limits)).interval("inaturalist") >= 1.0
 
 
 def test_request_log_counts(replay, session):
@@ -192,16 +196,17 @@ def test_request_log_counts(replay, session):
 
 def test_base_urls_overridable(monkeypatch):
     monkeypatch.setenv("BUTTERFLY_NOAA_URL", "http://127.0.0.1:1234/noaa/")
-    assert config.base_url("noaa") == "http://127.0.0.1:1234/noaa"
-    for name in ("inaturalist", "open_meteo_forecast", "open_meteo_archive", "open_meteo_ensemble", "noaa"):
-        assert config.base_url(name).startswith("http")
+    http = load_settings().http
+    assert http.endpoint("noaa") == "http://127.0.0.1:1234/noaa"
+    for name in ("inaturalist", "open_meteo_forecast", "open_meteo_archive", "open_meteo_ensemble"):
+        assert http.endpoint(name).startswith("https://")
 
 
 def test_corrupt_cache_is_rebuilt_with_warning(tmp_path):
     path = tmp_path / "broken.sqlite"
     path.write_bytes(b"this is not a database" * 100)
     with pytest.warns(UserWarning, match="corrupt"):
-        s = build_session(path, offline=False)
+        s = make_session(path, offline=False)
     assert len(s.cache.responses) == 0
     assert list(tmp_path.glob("broken.sqlite.corrupt-*"))
 

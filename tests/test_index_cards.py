@@ -46,7 +46,7 @@ def test_provenance_summary_lists_every_dataset_escaped(tmp_path):
 
 
 def test_expected_soon_card_lists_upcoming_species_only():
-    from butterfly_lib.presentation.pages import emergence_summary
+    from butterfly_lib.pages.emergence import expected_soon
 
     windows = pd.DataFrame(
         {
@@ -58,5 +58,5 @@ def test_expected_soon_card_lists_upcoming_species_only():
             "window_end": pd.to_datetime(["2026-06-20", "2026-08-01", "2026-06-30", "2026-06-25", "2026-05-01"]),
         }
     )
-    got = [r["common_name"] for r in emergence_summary(windows)["expected_soon"]]
+    got = [r.common_name for r in expected_soon(windows).expected_soon]
     assert got == ["D", "C", "B"]

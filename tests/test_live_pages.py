@@ -6,12 +6,17 @@ A cold run fills an empty cache with exactly the requests the pages need; a warm
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import nbformat
 import pytest
 
-from benchmarks.harness import server_misses, snapshot_server
-from benchmarks.refresh import notebook_refresh
-from butterfly_lib.snapshot import SNAPSHOT_AS_OF
+from butterfly_lib.pages import PAGES
+from butterfly_lib.settings import Paths, load_settings
+from butterfly_lib.site.modes import ModeChoice
+from butterfly_lib.site.runner import run_pages
+from tools.snapshot import SNAPSHOT_AS_OF
+from tools.snapshot_server import endpoints, server_misses, snapshot_server
 
 pytestmark = pytest.mark.slow
 
@@ -19,13 +24,19 @@ pytestmark = pytest.mark.slow
 def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     cache, pages = tmp_path / "cache.sqlite", tmp_path / "pages"
     with snapshot_server(latency=0.0) as server:
-        cold = notebook_refresh(server, cache, pages, as_of=SNAPSHOT_AS_OF.isoformat())
+        settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        settings = settings.with_(
+            paths=replace(settings.paths, pages_dir=pages, cache_file=cache),
+            http=replace(settings.http, cache_file=cache, endpoints=tuple(endpoints(server).items()), rate_limits=()),
+        )
+        assert isinstance(settings.paths, Paths)
+        choice = ModeChoice(settings, "test: replay server")
+        cold = run_pages(choice, log=lambda _m: None)
         cold_requests = len(server.requests)
         assert server_misses(server) == []
-        warm = notebook_refresh(server, cache, pages, as_of=SNAPSHOT_AS_OF.isoformat())
+        warm = run_pages(choice, log=lambda _m: None)
         assert len(server.requests) == cold_requests  # everything fresh: zero requests
-    names = [p.name for p in cold.pages]
-    assert names == ["forecast", "species", "sightings_map", "degree_days", "emergence", "methods"]
+    assert [p.name for p in cold.pages] == list(PAGES)
     assert len(warm.pages) == len(cold.pages) and cold_requests >= 20
     nb = nbformat.read(str(pages / "forecast.ipynb"), as_version=4)
     outputs = " ".join(

@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butterfly_lib import PORTLAND, Place
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
+from butterfly_lib.settings import Place
 
 
 def test_portland_default():

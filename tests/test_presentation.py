@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from butterfly_lib.analysis.degree_days import accumulate, daily_degree_days, normals
 from butterfly_lib.presentation import figures, maps, provenance, style, tables
 from butterfly_lib.presentation.safe import esc, img, link, safe_url
+from butterfly_lib.settings import DegreeDays
 from tests import presentation_data as pdat
 
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "Tom & Jerry's <b>"]
@@ -216,7 +217,7 @@ def test_sunshine_timeline_one_panel_per_day_with_totals():
 def test_season_curve_band_marker_and_units():
     temps = pdat.noaa_daily()
     temps = temps[temps["date"] >= "1990-01-01"]
-    cum = accumulate(daily_degree_days(temps).set_index("date")["dd"])
+    cum = accumulate(daily_degree_days(temps, DegreeDays()).set_index("date")["dd"])
     nm = normals(cum)
     fig = figures.season_curve(cum, nm, "2024-06-15", lower=50, last_year=cum[cum.index.year == 2023],
                                sources=[pdat.prov("noaa")])
@@ -232,37 +233,46 @@ def test_season_curve_band_marker_and_units():
 # ---------------------------------------------------------------- banner and footer
 
 
-def test_offline_snapshot_banner_and_labels(monkeypatch):
-    monkeypatch.setenv("BUTTERFLY_SNAPSHOT", "2026-06-15")
+def _result(datasets, *, snapshot=None, place_name="Portland, Oregon"):
+    """A bare page result (no session, no products) carrying ``datasets`` under the given mode."""
+    from datetime import date
+
+    from butterfly_lib.pages import PageContext, PageResult
+    from butterfly_lib.settings import Settings, place_settings
+
+    s = Settings(places=(place_settings({"place_name": place_name}),))
+    if snapshot:
+        s = s.with_(offline=True, snapshot=date.fromisoformat(snapshot))
+    ctx = PageContext(s, s.places[0], s.as_of_date(), session=None, products=None)  # type: ignore[arg-type]
+    return PageResult(context=ctx, datasets=datasets)
+
+
+def test_offline_snapshot_banner_and_labels():
     daily = pdat.forecast_daily()
     ens = pdat.ensemble_band(daily)
-    html = provenance.page_banner({"forecast": daily, "ensemble": ens})
+    html = provenance.page_banner(_result({"forecast": daily, "ensemble": ens}, snapshot="2026-06-15"))
     assert "Offline: showing the bundled snapshot of 2026-06-15 built from real recordings" in html
     assert "bp-banner-offline" in html and "Simulated data in ensemble" in html
 
 
-def test_banner_stale_and_escaped_notice(monkeypatch):
-    monkeypatch.delenv("BUTTERFLY_SNAPSHOT", raising=False)
+def test_banner_stale_and_escaped_notice():
     stale = pdat.prov("inaturalist", stale=True, notice=HOSTILE[0], kind="derived")
-    html = provenance.page_banner({"sightings": stale})
+    html = provenance.page_banner(_result({"sightings": stale}))
     _no_raw_markup(html)
     assert "Stale: sightings" in html and "Derived data in sightings" in html
-    live = provenance.page_banner({"f": pdat.prov("open_meteo_forecast")})
+    live = provenance.page_banner(_result({"f": pdat.prov("open_meteo_forecast")}))
     assert "bp-banner-live" in live and "Live data" in live
 
 
-def test_footer_lists_datasets_parameters_version_and_escapes(monkeypatch):
+def test_footer_lists_datasets_parameters_version_and_escapes():
     from butterfly_lib import __version__
-    from butterfly_lib.http import REQUEST_LOG
-    from butterfly_lib.params import page_params
 
     p = pdat.prov("inaturalist", notice=HOSTILE[1]).with_(url="javascript:alert(1)", from_cache=True)
-    params = page_params(place_name="Portland <b>", as_of="2026-06-15")
-    html = provenance.provenance_footer({"sightings": p, "forecast": pdat.forecast_daily()}, params,
-                                        request_log=REQUEST_LOG, generated_at=datetime(2026, 6, 15, tzinfo=UTC))
+    result = _result({"sightings": p, "forecast": pdat.forecast_daily()}, place_name="Portland <b>")
+    html = provenance.provenance_footer(result, generated_at=datetime(2026, 6, 15, tzinfo=UTC))
     _no_raw_markup(html)
     assert "cached" in html and "live" in html and __version__ in html
-    assert "place_name=Portland &lt;b&gt;" in html and "as_of_date=2026-06-15" in html
+    assert "place_name=Portland &lt;b&gt;" in html and "dd_method=modified-average" in html
     assert 'href="https://example.org/open_meteo_forecast"' in html
     assert "2026-06-15 00:00 UTC" in html
 
@@ -277,7 +287,7 @@ def emergence_frames():
     temps = temps[temps["date"] >= "1990-01-01"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cum = accumulate(daily_degree_days(temps).set_index("date")["dd"])
+        cum = accumulate(daily_degree_days(temps, DegreeDays()).set_index("date")["dd"])
     nm = normals(cum)
     sdd = emergence.sighting_degree_days(pdat.sightings(), cum)
     prof = emergence.emergence_profiles(sdd, min_sightings=10, min_years=3)

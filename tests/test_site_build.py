@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from butterfly_lib.config import PROJECT_ROOT
-from butterfly_lib.site.config import site_config_from_dict
+from butterfly_lib.settings import PROJECT_ROOT, Paths, Settings, places_from_site
 from butterfly_lib.site.fallback import build_site
-from butterfly_lib.site.modes import Mode
+from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages, site_pages
 from butterfly_lib.site.runner import run_pages
 from tests.site_helpers import page_cells, write_notebook
@@ -28,12 +28,15 @@ def built(tmp_path_factory):
     shutil.copy(PROJECT_ROOT / "index.qmd", root / "index.qmd")
     for page in notebook_pages(root):
         write_notebook(root / "notebooks" / f"{page.name}.ipynb", page_cells(page.name))
-    site = site_config_from_dict(
+    places = places_from_site(
         {"places": [{}, {"place_name": "Eugene, Oregon", "latitude": 44.05, "longitude": -123.09}]}
     )
-    mode = Mode("snapshot", "test", snapshot_as_of="2026-06-13", cache_file=root / "unused.sqlite")
+    settings = Settings(
+        places=places, offline=True, snapshot=date(2026, 6, 13),
+        paths=Paths(root=root, data_dir=root / "data", pages_dir=root / "pages", site_file=None),
+    )  # fmt: skip
     lines: list[str] = []
-    result = run_pages(site, mode, root=root, log=lines.append)
+    result = run_pages(ModeChoice(settings, "test"), log=lines.append)
     out = build_site(root, log=lines.append)
     return root, result, out, lines
 
@@ -55,8 +58,7 @@ def test_snapshot_mode_reaches_the_kernels(built):
     root, *_ = built
     nb = nbformat.read(str(root / "pages" / "forecast.ipynb"), as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    assert "offline = True" in injected.source and 'as_of = "2026-06-13"' in injected.source
-    assert 'output_dir = "."' in injected.source
+    assert 'place = "portland-oregon"' in injected.source and "settings_file = " in injected.source
 
 
 def test_fallback_builds_every_page_and_says_so(built):

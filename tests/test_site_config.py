@@ -9,13 +9,21 @@ import re
 import pytest
 import yaml
 
-from butterfly_lib.config import PROJECT_ROOT
 from butterfly_lib.errors import InvalidInput, SourceError
+from butterfly_lib.place import Place
+from butterfly_lib.settings import (
+    PARAMETER_KEYS,
+    PROJECT_ROOT,
+    Paths,
+    Settings,
+    load_settings,
+    places_from_site,
+    read_site_file,
+)
 from butterfly_lib.site import modes
-from butterfly_lib.site.config import PARAMETER_KEYS, load_site_config, site_config_from_dict, slugify
-from butterfly_lib.site.connectivity import ProbeResult, probe_apis
+from butterfly_lib.site.connectivity import ProbeResult, api_hosts, probe_apis
 from butterfly_lib.site.fallback import navbar_html
-from butterfly_lib.site.modes import Mode, choose_mode
+from butterfly_lib.site.modes import ModeChoice, choose_mode
 from butterfly_lib.site.navigation import notebook_pages, site_pages
 from butterfly_lib.site.runner import PageFailed, run_pages
 from tests.site_helpers import write_notebook
@@ -72,16 +80,16 @@ def test_index_includes_the_generated_cards():
 
 
 def test_default_site_yml_is_portland():
-    site = load_site_config(PROJECT_ROOT / "site.yml")
-    assert [p.name for p in site.places] == ["Portland, Oregon"]
-    assert site.places[0].slug == "portland-oregon"
+    places = read_site_file(PROJECT_ROOT / "site.yml")
+    assert [p.name for p in places] == ["Portland, Oregon"]
+    assert places[0].slug == "portland-oregon"
 
 
 def test_unknown_top_level_key_lists_allowed(tmp_path):
     f = tmp_path / "site.yml"
     f.write_text("places: []\nplace: {}\n")
     with pytest.raises(InvalidInput) as e:
-        load_site_config(f)
+        read_site_file(f)
     assert "place" in str(e.value) and "places" in e.value.allowed and "parameters" in e.value.allowed
 
 
@@ -89,24 +97,26 @@ def test_unknown_top_level_key_lists_allowed(tmp_path):
 def test_unknown_parameter_lists_allowed(where):
     data = {"parameters": {"unit": "C"}} if where == "parameters" else {"places": [{"place_nam": "X"}]}
     with pytest.raises(InvalidInput) as e:
-        site_config_from_dict(data)
+        places_from_site(data)
     assert "place_name" in e.value.allowed and "dd_method" in e.value.allowed
     assert "output_dir" not in PARAMETER_KEYS and "offline" not in PARAMETER_KEYS
 
 
-def test_bad_values_and_duplicate_places_are_refused():
+def test_bad_values_and_duplicate_places_are_refused(tmp_path):
     with pytest.raises(InvalidInput, match="latitude"):
-        site_config_from_dict({"places": [{"place_name": "Nowhere", "latitude": 123.0}]})
+        places_from_site({"places": [{"place_name": "Nowhere", "latitude": 123.0}]})
     with pytest.raises(InvalidInput, match="units"):
-        site_config_from_dict({"parameters": {"units": "K"}})
+        places_from_site({"parameters": {"units": "K"}})
+    f = tmp_path / "site.yml"
+    f.write_text(yaml.safe_dump({"places": [{"place_name": "Bend OR"}, {"place_name": "Bend, OR"}]}))
     with pytest.raises(InvalidInput, match="place_name"):
-        site_config_from_dict({"places": [{"place_name": "Bend OR"}, {"place_name": "Bend, OR"}]})
+        load_settings(site_file=f, env={})
     with pytest.raises(InvalidInput, match="--params"):
-        load_site_config("/nonexistent/site.yml")
+        load_settings(site_file="/nonexistent/site.yml", env={})
 
 
 def test_more_places_get_their_own_slug_and_common_parameters():
-    site = site_config_from_dict(
+    places = places_from_site(
         {
             "parameters": {"units": "C", "dd_lower": 10.0, "dd_upper": 30.0},
             "places": [
@@ -122,9 +132,30 @@ def test_more_places_get_their_own_slug_and_common_parameters():
             ],
         }
     )
-    assert [p.slug for p in site.places] == ["portland-oregon", "eugene-oregon"]
-    assert site.places[0].parameters["units"] == "C" and site.places[1].parameters["units"] == "F"
-    assert slugify("  São Paulo!! ") == "s-o-paulo"
+    assert [p.slug for p in places] == ["portland-oregon", "eugene-oregon"]
+    assert places[0].dd.units == "C" and places[1].dd.units == "F"
+    assert Place("  São Paulo!! ", 0, 0).slug == "s-o-paulo"
+
+
+def test_units_without_thresholds_follow_the_units():
+    (p,) = places_from_site({"parameters": {"units": "C"}})
+    assert (p.dd.lower, p.dd.upper, p.dd.units) == (10.0, 30.0, "C")
+
+
+def test_settings_precedence_defaults_site_environment_arguments(tmp_path):
+    f = tmp_path / "site.yml"
+    f.write_text(yaml.safe_dump({"parameters": {"dd_method": "single-sine"}}))
+    s = load_settings(site_file=f, env={"BUTTERFLY_NOAA_URL": "http://127.0.0.1:1/noaa"}, overrides={"dd_upper": 80})
+    assert s.place().dd.method == "single-sine" and s.place().dd.upper == 80.0 and s.place().dd.lower == 50.0
+    assert s.http.endpoint("noaa") == "http://127.0.0.1:1/noaa"
+    assert Settings.from_json(s.to_json()) == s
+
+
+def test_offline_snapshot_date_is_never_silently_replaced():
+    s = load_settings(env={}, offline=True)
+    assert s.snapshot is not None and s.as_of_date() == s.snapshot
+    with pytest.raises(InvalidInput, match="snapshot's date"):
+        load_settings(env={}, offline=True, as_of="2026-06-01")
 
 
 def test_probe_reports_unreachable_hosts_without_network():
@@ -147,36 +178,40 @@ def test_probe_gives_up_at_the_deadline():
 
 
 def test_probe_of_configured_hosts_stays_on_loopback():
-    # conftest points every base URL at 127.0.0.1:9 (nothing listens): reachable is False, no external request
-    r = probe_apis(timeout=1.0)
+    http = load_settings(env={k: "http://127.0.0.1:9/x" for k in (
+        "BUTTERFLY_INATURALIST_URL", "BUTTERFLY_OPEN_METEO_FORECAST_URL", "BUTTERFLY_OPEN_METEO_ARCHIVE_URL",
+        "BUTTERFLY_OPEN_METEO_ENSEMBLE_URL", "BUTTERFLY_NOAA_URL")}).http  # fmt: skip
+    r = probe_apis(api_hosts(http), timeout=1.0)
     assert r.unreachable == ("127.0.0.1:9",)
 
 
 def _probe(ok: bool):
-    return lambda: ProbeResult(("a:443",) if ok else (), () if ok else ("a:443",), 0.01)
+    return lambda settings: ProbeResult(("a:443",) if ok else (), () if ok else ("a:443",), 0.01)
 
 
 def test_modes(tmp_path):
-    live = choose_mode(probe=_probe(True))
-    assert live.name == "live" and live.environment()["BUTTERFLY_OFFLINE"] is None
+    base = load_settings(env={"BUTTERFLY_DATA_DIR": str(PROJECT_ROOT / "data")})
+    live = choose_mode(base, probe=_probe(True))
+    assert live.name == "live" and not live.settings.offline
     with pytest.raises(SourceError, match="strict"):
-        choose_mode(strict=True, probe=_probe(False))
+        choose_mode(base.with_(strict=True), probe=_probe(False))
     with pytest.raises(InvalidInput, match="--strict"):
-        choose_mode(offline=True, strict=True, probe=_probe(True))
-    cache = tmp_path / "snap.sqlite"
-    fell = choose_mode(probe=_probe(False), cache_file=cache, log=lambda s: None)
-    assert fell.name == "snapshot" and "unreachable" in fell.reason and cache.exists()
-    env = fell.environment()
-    assert env["BUTTERFLY_OFFLINE"] == "1" and env["BUTTERFLY_CACHE"] == str(cache.resolve())
-    assert env["BUTTERFLY_SNAPSHOT"] == env["BUTTERFLY_AS_OF"] == "2026-06-13"
+        load_settings(env={}, offline=True, strict=True)
+    fell = choose_mode(base, probe=_probe(False), log=lambda s: None)
+    assert fell.name == "snapshot" and "unreachable" in fell.reason
+    assert fell.settings.http.offline and fell.settings.snapshot.isoformat() == "2026-06-13"
+    assert fell.settings.http.cache_file.exists()
 
 
-def test_missing_snapshot_package_is_a_clear_error(monkeypatch):
-    import sys
+def test_missing_snapshot_is_a_clear_error(tmp_path):
+    base = load_settings(env={"BUTTERFLY_DATA_DIR": str(tmp_path)})
+    with pytest.raises(modes.SnapshotUnavailable, match="manifest.json"):
+        choose_mode(base, probe=_probe(False), log=lambda s: None)
 
-    monkeypatch.setitem(sys.modules, "butterfly_lib.snapshot", None)
-    with pytest.raises(modes.SnapshotUnavailable, match="butterfly_lib.snapshot"):
-        choose_mode(offline=True)
+
+def _choice(root, names=("portland",)):
+    s = Settings(paths=Paths(root=root, data_dir=root / "data", pages_dir=root / "pages", site_file=None))
+    return ModeChoice(s, "test")
 
 
 def test_failing_notebook_is_named_with_its_cell(tmp_path):
@@ -184,15 +219,7 @@ def test_failing_notebook_is_named_with_its_cell(tmp_path):
     write_notebook(nbdir / "good.ipynb", ["x = 1"])
     write_notebook(nbdir / "broken.ipynb", ["y = 2", "raise ValueError('the river is dry')", "z = 3"])
     with pytest.raises(PageFailed) as e:
-        run_pages(
-            site_config_from_dict({}),
-            Mode("live", "test"),
-            root=tmp_path,
-            notebooks_dir=nbdir,
-            pages_dir=tmp_path / "pages",
-            page_names=["good", "broken"],
-            log=lambda s: None,
-        )
+        run_pages(_choice(tmp_path), notebooks_dir=nbdir, page_names=["good", "broken"], log=lambda s: None)
     msg = str(e.value)
     assert "broken.ipynb" in msg and "cell 4" in msg and "ValueError: the river is dry" in msg
     assert "raise ValueError" in msg and e.value.cell == 4
@@ -201,20 +228,6 @@ def test_failing_notebook_is_named_with_its_cell(tmp_path):
 
 def test_unknown_or_missing_page_is_refused_before_running(tmp_path):
     with pytest.raises(InvalidInput, match="--only"):
-        run_pages(
-            site_config_from_dict({}),
-            Mode("live", "t"),
-            only="weather",
-            page_names=["forecast"],
-            root=tmp_path,
-            log=lambda s: None,
-        )
+        run_pages(_choice(tmp_path), only="weather", page_names=["forecast"], log=lambda s: None)
     with pytest.raises(InvalidInput, match="missing: forecast"):
-        run_pages(
-            site_config_from_dict({}),
-            Mode("live", "t"),
-            page_names=["forecast"],
-            root=tmp_path,
-            notebooks_dir=tmp_path,
-            log=lambda s: None,
-        )
+        run_pages(_choice(tmp_path), page_names=["forecast"], notebooks_dir=tmp_path, log=lambda s: None)

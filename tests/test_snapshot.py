@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
@@ -12,45 +13,55 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from butterfly_lib import config
 from butterfly_lib.errors import OfflineCacheMiss
 from butterfly_lib.http import build_session
-from butterfly_lib.place import PORTLAND
-from butterfly_lib.snapshot import SNAPSHOT_AS_OF, seed_cache, snapshot_dir
-from butterfly_lib.snapshot import recordings as rec
-from butterfly_lib.snapshot.fake_inaturalist import haversine_km
-from butterfly_lib.snapshot.responders import route
+from butterfly_lib.http.snapshot import seed_cache as _seed
+from butterfly_lib.settings import DEFAULT_ENDPOINTS, PROJECT_ROOT, HttpSettings
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from butterfly_lib.sources import inaturalist as inat
 from butterfly_lib.sources.noaa.daily_summaries import noaa_daily
 from butterfly_lib.sources.open_meteo.archive import daily_through_today
 from butterfly_lib.sources.open_meteo.ensemble import ensemble
 from butterfly_lib.sources.open_meteo.forecast import forecast_daily, forecast_minutely_15
+from tools.snapshot import SNAPSHOT_AS_OF
+from tools.snapshot import recordings as rec
+from tools.snapshot.fake_inaturalist import haversine_km
+from tools.snapshot.responders import HOSTS, SnapshotAdapter, route
+
+SNAPSHOT_DIR = PROJECT_ROOT / "data" / "snapshot"
+
+
+def snapshot_dir() -> Path:
+    return SNAPSHOT_DIR
+
+
+def seed_cache(cache: Path) -> str:
+    return _seed(cache, SNAPSHOT_DIR)
+
+
+def real_session(cache: Path, *, offline: bool):
+    """A session for the real API hosts (the snapshot's keys are the real URLs), without rate limits."""
+    return build_session(HttpSettings(cache_file=cache, offline=offline, endpoints=tuple(DEFAULT_ENDPOINTS.items()), rate_limits=()))
 
 OBS = "https://api.inaturalist.org/v1/observations"
 MAX_SNAPSHOT_BYTES = 5_000_000
 
 
 @pytest.fixture
-def real_hosts(monkeypatch):
-    """Base URLs back to the real API hosts (conftest points them at a dead loopback port)."""
-    for var, _default in config.BASE_URLS.values():
-        monkeypatch.delenv(var, raising=False)
-
-
-@pytest.fixture
-def recording(real_hosts, monkeypatch, tmp_path):
-    monkeypatch.setenv("BUTTERFLY_SNAPSHOT_RECORD", "1")
-    s = build_session(tmp_path / "record.sqlite", offline=False)
+def recording(tmp_path):
+    """A session whose real API hosts are answered in-process by the snapshot's fakes (as when recording)."""
+    s = real_session(tmp_path / "record.sqlite", offline=False)
+    for host in HOSTS:
+        s.mount(f"https://{host}/", SnapshotAdapter())
     yield s
     s.close()
 
 
 @pytest.fixture
-def offline(real_hosts, monkeypatch, tmp_path):
-    monkeypatch.delenv("BUTTERFLY_SNAPSHOT_RECORD", raising=False)
+def offline(tmp_path):
     cache = tmp_path / "snapshot.sqlite"
     seed_cache(cache)
-    s = build_session(cache, offline=True)
+    s = real_session(cache, offline=True)
     yield s
     s.close()
 
@@ -124,7 +135,7 @@ def test_seed_is_idempotent(tmp_path):
     first = seed_cache(cache)
     second = seed_cache(cache)
     assert first == second
-    s = build_session(cache, offline=True)
+    s = real_session(cache, offline=True)
     n = len(json.loads((snapshot_dir() / "manifest.json").read_text())["responses"])
     assert len(s.cache.responses) == n
     s.close()

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 
 from butterfly_lib.errors import InvalidInput, SourceError
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import provenance_of
-from butterfly_lib.replay import Reply
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from butterfly_lib.sources import inaturalist as inat
 from tests.conftest import FIXTURES
+from tools.replay import Reply
 
 INAT = FIXTURES / "inaturalist"
 OBS = "/inaturalist/observations"
@@ -326,7 +327,7 @@ def test_species_counts_with_family_uses_one_batched_taxa_lookup(server, session
 
 def test_week_of_year_histogram(server, session):
     server.add(HIST, Reply.file(INAT / "get_observation_histogram_week_of_year.json"))
-    frame = inat.week_of_year(PORTLAND, 47224, session=session)
+    frame = inat.seasonality(PORTLAND, 47224, session=session)
     assert list(frame["week"]) == list(range(1, 54))
     assert frame.loc[0, "count"] == 35 and frame.loc[52, "count"] == 11
     assert int(frame["count"].sum()) == sum(
@@ -339,14 +340,14 @@ def test_week_of_year_histogram(server, session):
 def test_histogram_with_the_wrong_interval_is_an_error(server, session):
     server.add(HIST, Reply.file(INAT / "get_observation_histogram_month_of_year.json"))
     with pytest.raises(SourceError, match="results.week_of_year"):
-        inat.week_of_year(PORTLAND, session=session)
+        inat.seasonality(PORTLAND, session=session)
 
 
 def test_histogram_null_count_stays_missing(server, session):
     body = load("get_observation_histogram_week_of_year.json")
     body["results"]["week_of_year"]["53"] = None
     server.add(HIST, Reply.json(body))
-    frame = inat.week_of_year(PORTLAND, session=session)
+    frame = inat.seasonality(PORTLAND, session=session)
     assert pd.isna(frame.loc[52, "count"]) and frame.loc[51, "count"] == 150
 
 
@@ -414,32 +415,32 @@ def test_taxa_batches_thirty_ids_a_request(server, session):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id="butterflies"),
-        lambda: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id=-3),
-        lambda: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id=True),
-        lambda: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), quality_grades=["verified"]),
-        lambda: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), quality_grades=[]),
-        lambda: inat.species_this_week(PORTLAND, date(2025, 6, 1), days_back=183),
-        lambda: inat.species_this_week(PORTLAND, date(2025, 6, 1), days_ahead=-1),
-        lambda: inat.species_this_week(PORTLAND, "June 1st"),
-        lambda: inat.species_counts("Portland", inat.this_year(date(2025, 6, 1))),
-        lambda: inat.species_counts(PORTLAND, (date(2025, 1, 1), date(2025, 2, 1))),
-        lambda: inat.observations(PORTLAND, inat.DateRange(date(2025, 6, 2), date(2025, 6, 1))),
-        lambda: inat.observations(PORTLAND, AUG_2020, max_results=0),
-        lambda: inat.week_of_year(PORTLAND, "47224; DROP"),
-        lambda: inat.taxa([]),
-        lambda: inat.taxa(["x"]),
-        lambda: inat.BBox(46.5, -124.2, 44.5, -121.5),
-        lambda: inat.InatPlace(0),
+        lambda s: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id="butterflies", session=s),
+        lambda s: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id=-3, session=s),
+        lambda s: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), taxon_id=True, session=s),
+        lambda s: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), quality_grades=["verified"], session=s),
+        lambda s: inat.species_counts(PORTLAND, inat.this_year(date(2025, 6, 1)), quality_grades=[], session=s),
+        lambda s: inat.species_this_week(PORTLAND, date(2025, 6, 1), days_back=183, session=s),
+        lambda s: inat.species_this_week(PORTLAND, date(2025, 6, 1), days_ahead=-1, session=s),
+        lambda s: inat.species_this_week(PORTLAND, "June 1st", session=s),
+        lambda s: inat.species_counts("Portland", inat.this_year(date(2025, 6, 1)), session=s),
+        lambda s: inat.species_counts(PORTLAND, (date(2025, 1, 1), date(2025, 2, 1)), session=s),
+        lambda s: inat.observations(PORTLAND, inat.DateRange(date(2025, 6, 2), date(2025, 6, 1)), session=s),
+        lambda s: inat.observations(PORTLAND, AUG_2020, max_results=0, session=s),
+        lambda s: inat.seasonality(PORTLAND, "47224; DROP", session=s),
+        lambda s: inat.taxa([], session=s),
+        lambda s: inat.taxa(["x"], session=s),
+        lambda s: inat.BBox(46.5, -124.2, 44.5, -121.5),
+        lambda s: inat.InatPlace(0),
     ],
 )
-def test_invalid_input_is_refused_before_any_request(server, call):
+def test_invalid_input_is_refused_before_any_request(server, session, call):
     with pytest.raises(InvalidInput):
-        call()
+        call(session)
     assert server.requests == []
 
 
 def test_numeric_string_taxon_id_is_accepted(server, session):
     server.add(HIST, Reply.file(INAT / "get_observation_histogram_week_of_year.json"))
-    inat.week_of_year(Place("X", 45.0, -122.0, 10.0, inat_place_id=None), "47157", session=session)
+    inat.seasonality(Place("X", 45.0, -122.0, 10.0, inat_place_id=None), "47157", session=session)
     assert server.requests_to(HIST)[0].query["taxon_id"] == "47157"

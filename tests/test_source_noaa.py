@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from butterfly_lib.errors import InvalidInput, SourceError
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import provenance_of
-from butterfly_lib.replay import Reply
-from butterfly_lib.sources.noaa import load_station_csv, noaa_daily, parse_daily_summaries
+from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
+from butterfly_lib.settings import PROJECT_ROOT
+from butterfly_lib.sources.noaa import bundled_path, load_station_csv, noaa_daily, parse_daily_summaries
 from tests.conftest import FIXTURES
+from tools.replay import Reply
 
 CSV = FIXTURES / "noaa" / "daily_summaries_USW00024229_first40.csv"
 PATH = "/noaa/"
@@ -127,7 +129,7 @@ def test_validation_before_any_request(server, session, station, start, end):
 
 
 def test_bundled_record():
-    df = load_station_csv()
+    df = load_station_csv(bundled_path(PROJECT_ROOT / "data" / "noaa"))
     assert df["date"].iloc[0].date() == date(1940, 10, 14) and df["date"].iloc[-1].date() == date(2024, 12, 9)
     assert df["date"].diff().dropna().eq(np.timedelta64(1, "D")).all()
     assert df.attrs["missing"] == {"tmax_f": 1, "tmin_f": 1, "prcp_in": 3, "absent_days": 0}
@@ -139,5 +141,5 @@ def test_bundled_record():
 
 def test_bundle_and_fixture_agree():
     first40 = parse_daily_summaries(CSV.read_text(), url="fixture")
-    bundle = load_station_csv().iloc[:40].reset_index(drop=True)
+    bundle = load_station_csv(bundled_path(PROJECT_ROOT / "data" / "noaa")).iloc[:40].reset_index(drop=True)
     assert first40[["tmax_f", "tmin_f", "prcp_in"]].equals(bundle[["tmax_f", "tmin_f", "prcp_in"]])

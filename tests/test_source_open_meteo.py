@@ -16,7 +16,6 @@ import pytest
 from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.place import Place
 from butterfly_lib.provenance import provenance_of
-from butterfly_lib.replay import Reply
 from butterfly_lib.sources.open_meteo import (
     archive_daily,
     daily_through_today,
@@ -27,6 +26,7 @@ from butterfly_lib.sources.open_meteo import (
 )
 from butterfly_lib.sources.open_meteo.common import parse_block
 from tests.conftest import FIXTURES
+from tools.replay import Reply
 
 OM = FIXTURES / "open-meteo"
 ENSCHEDE = Place("Enschede", 52.276, 6.873, timezone="Europe/Amsterdam")

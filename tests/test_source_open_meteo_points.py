@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from butterfly_lib.errors import InvalidInput, SourceError
-from butterfly_lib.http import build_session, make_retry
+from butterfly_lib.http import make_retry
 from butterfly_lib.provenance import provenance_of
-from butterfly_lib.replay import Reply
 from butterfly_lib.sources.open_meteo import daily_at_points, snap_to_grid
 from butterfly_lib.sources.open_meteo.grid import GRID_DEGREES
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, make_session
+from tools.replay import Reply
 
 ARCHIVE = "/open_meteo_archive/archive"
 RECORDING = json.loads((FIXTURES / "open-meteo" / "historical_weather.json").read_text())
@@ -86,10 +86,9 @@ def test_requests_equal_ceil_unique_cells_over_chunk(replay, point_sources_at, t
     lat, lon = np.array(points).T
     cells = _cells(lat, lon, 0.1)
     _register(replay, cells, chunk)
-    session = build_session(
-        tmp_path / f"{uuid.uuid4().hex}.sqlite", offline=False, retry=make_retry(total=0), timeout=(2, 2),
-        rate_limits={},
-    )  # fmt: skip
+    session = make_session(
+        tmp_path / f"{uuid.uuid4().hex}.sqlite", retry=make_retry(total=0), timeout=(2, 2), server=replay
+    )
     try:
         df = daily_at_points(
             lat, lon, *SPAN, variables=["precipitation_sum"], timezone=TZ, chunk=chunk, session=session

@@ -6,6 +6,7 @@ fragments by nbconvert in headless Chromium and checks that nothing executes."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import http.server
 import json
@@ -19,15 +20,15 @@ import nbformat
 import pandas as pd
 import pytest
 
+from butterfly_lib.pages.species import flying_now, species_rows
 from butterfly_lib.presentation.maps import legend_entries, popup_html
-from butterfly_lib.presentation.page_tables import species_rows, species_table
-from butterfly_lib.presentation.pages import species_summary
+from butterfly_lib.presentation.page_tables import species_table
 from butterfly_lib.presentation.safe import link
 from butterfly_lib.presentation.tables import html_table
-from butterfly_lib.replay import Reply
 from butterfly_lib.sources import inaturalist as inat
 from tests.conftest import FIXTURES
 from tests.report_plugin import record
+from tools.replay import Reply
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -149,7 +150,7 @@ def test_map_legend(laden, request):
 def test_species_table(laden, request):
     _row(request, "species table", "names, photo URLs")
     _, counts = laden
-    html = str(species_table(species_rows(counts, counts.head(2))))
+    html = str(species_table(species_rows(counts, counts.head(2), {}, date(2020, 8, 15))))
     audit = assert_safe(html)
     assert all(u.startswith("https://www.inaturalist.org/taxa/") for u in audit.urls)
 
@@ -171,7 +172,7 @@ def test_index_cards(laden, tmp_path, request):
     index_cards = pytest.importorskip("butterfly_lib.site.index_cards")
     _row(request, "index cards", "flying-now names and links from species-summary.json")
     _, counts = laden
-    summary = species_summary(species_rows(counts))
+    summary = dataclasses.asdict(flying_now(species_rows(counts, counts.head(0), {}, date(2020, 8, 15))))
     summary["flying_now"][0]["url"] = JS  # a tampered summary file
     (tmp_path / "species-summary.json").write_text(json.dumps(summary))
     (tmp_path / "emergence-summary.json").write_text(
@@ -190,7 +191,7 @@ def _page(obs: pd.DataFrame, counts: pd.DataFrame, out: Path) -> Path:
     from nbconvert import HTMLExporter
 
     fragments = [
-        str(species_table(species_rows(counts, counts.head(2)))),
+        str(species_table(species_rows(counts, counts.head(2), {}, date(2020, 8, 15)))),
         *(popup_html(r) for r in obs.to_dict("records")),
         "<ul>" + "".join(f"<li>{k}</li>" for k in legend_entries(obs)) + "</ul>",
         link(JS, SCRIPT),

@@ -8,8 +8,7 @@ Inputs
 ------
 - ``cum_dd``: this season's cumulative degree days (``accumulate`` output) up to at least ``as_of``.
 - ``forecast_dd``: daily degree days for the forecast days after ``as_of`` (Series on a DatetimeIndex; compute
-  with ``degree_days`` from the forecast's tmin/tmax in the same units and method as the profiles;
-  ``forecast_degree_days`` does it for an Open-Meteo daily frame).
+  with ``analysis.degree_days.source_degree_days`` from the forecast frame, same rule as the profiles).
 - ``normals_df``: ``normals`` output (doy × mean, p10, p90) of the same series and method.
 - ``profiles``: ``emergence.emergence_profiles`` output.
 
@@ -29,24 +28,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days import source_degree_days
 from butterfly_lib.analysis.emergence import day_of_year, local_days, week_of_year
 from butterfly_lib.errors import InvalidInput
-
-STATUSES = ("flying now", "expected soon", "later", "season over")
-
-
-def forecast_degree_days(
-    forecast: pd.DataFrame,
-    *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "modified-average",
-    cutoff: str = "horizontal",
-    units: str = "F",
-) -> pd.Series:
-    """Daily degree days of an Open-Meteo daily frame (``date, tmax_c, tmin_c``), thresholds in ``units``."""
-    return source_degree_days(forecast, lower=lower, upper=upper, method=method, cutoff=cutoff, units=units)
 
 
 def season_projection(

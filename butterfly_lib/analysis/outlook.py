@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.analysis.emergence import local_days
-from butterfly_lib.analysis.weather_codes import condition
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.sources.open_meteo.weather_codes import condition
 
 FORECAST_COLUMNS = (
     "tmax_c",

@@ -29,6 +29,8 @@ from butterfly_lib.analysis.degree_days import season_cum_dd
 from butterfly_lib.analysis.emergence import emergence_profiles, sighting_degree_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.provenance import Provenance, attach
+from butterfly_lib.settings import DegreeDays
+from butterfly_lib.units import convert_degree_days
 
 UPSTREAM_COLUMNS = (
     "observation_id",
@@ -71,29 +73,19 @@ def upstream_as_sightings(upstream: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def noaa_cum_dd(
-    noaa: pd.DataFrame,
-    *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "modified-average",
-    cutoff: str = "horizontal",
-) -> pd.Series:
+def noaa_cum_dd(noaa: pd.DataFrame, dd: DegreeDays) -> pd.Series:
     """Cumulative degree days (°F, from 1 January) of a NOAA frame ``date, tmax_f, tmin_f``.
 
     The record's first, partial season is left out (see ``season_cum_dd``).
     """
-    return season_cum_dd(noaa, lower=lower, upper=upper, method=method, cutoff=cutoff, units="F")
+    return season_cum_dd(noaa, dd.in_units("F"))
 
 
 def real_emergence_profiles(
     upstream: pd.DataFrame,
     noaa: pd.DataFrame,
+    dd: DegreeDays,
     *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "modified-average",
-    cutoff: str = "horizontal",
     min_sightings: int = 20,
     min_years: int = 3,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -104,7 +96,8 @@ def real_emergence_profiles(
     "record_first", "record_last", "species", "species_profiled"}``.
     """
     sightings = upstream_as_sightings(upstream)
-    cum = noaa_cum_dd(noaa, lower=lower, upper=upper, method=method, cutoff=cutoff)
+    dd = dd.in_units("F")
+    cum = noaa_cum_dd(noaa, dd)
     with_dd = sighting_degree_days(sightings, cum)
     profiles = emergence_profiles(with_dd, min_sightings=min_sightings, min_years=min_years)
     src = with_dd["dd_source"]
@@ -131,10 +124,10 @@ def real_emergence_profiles(
             from_cache=False,
             location="Portland International Airport (USW00024229); sightings NW Oregon / SW Washington",
             parameters={
-                "lower": lower,
-                "upper": upper,
-                "method": method,
-                "cutoff": cutoff,
+                "lower": dd.lower,
+                "upper": dd.upper,
+                "method": dd.method,
+                "cutoff": dd.cutoff,
                 "units": "F",
                 "biofix": "01-01",
                 "min_sightings": min_sightings,
@@ -148,3 +141,22 @@ def real_emergence_profiles(
         ),
     )
     return profiles, coverage
+
+
+#: profile columns that hold degree days (converted when a page shows °C·days)
+DD_COLUMNS = (
+    "dd_p10", "dd_p50", "dd_p90", "rel_dd_p10", "rel_dd_p50", "rel_dd_p90", "first_dd_p10", "first_dd_p50",
+    "first_dd_p90",
+)  # fmt: skip
+
+
+def profiles_in_units(profiles: pd.DataFrame, units: str) -> pd.DataFrame:
+    """Emergence profiles computed in °F·days expressed in ``units`` (°C·days = °F·days / 1.8 exactly, since
+    every degree-day method is linear in the temperature scale when the thresholds are converted too)."""
+    if units == "F":
+        return profiles
+    out = profiles.copy()
+    for col in DD_COLUMNS:
+        if col in out:
+            out[col] = convert_degree_days(out[col], "F", units)
+    return out

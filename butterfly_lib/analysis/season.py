@@ -18,6 +18,7 @@ import pandas as pd
 
 from butterfly_lib.analysis.degree_days import compare_to_normal, normals, season_cum_dd, source_degree_days
 from butterfly_lib.analysis.emergence_forecast import season_projection
+from butterfly_lib.settings import DegreeDays
 
 
 @dataclass
@@ -33,20 +34,14 @@ def season_state(
     temperatures: pd.DataFrame,
     forecast: pd.DataFrame,
     as_of: date,
-    *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "modified-average",
-    cutoff: str = "horizontal",
-    units: str = "F",
-    normals_period: tuple[int, int] = (1991, 2020),
+    dd: DegreeDays,
+    normals_period: tuple[int, int],
 ) -> Season:
     """See the module docstring. Forecast days after ``as_of`` extend the observed accumulation."""
-    dd = {"lower": lower, "upper": upper, "method": method, "cutoff": cutoff, "units": units}
-    cum = season_cum_dd(temperatures, **dd)
+    cum = season_cum_dd(temperatures, dd)
     nm = normals(cum, period=normals_period)
     comparison = compare_to_normal(cum, nm, as_of)
-    fdd = source_degree_days(forecast, **dd)
+    fdd = source_degree_days(forecast, dd)
     when = pd.Timestamp(as_of)
     projection = season_projection(cum[cum.index <= when], fdd[fdd.index > when], nm, as_of)
     return Season(cum, nm, comparison, fdd, projection)

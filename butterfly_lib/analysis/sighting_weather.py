@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.analysis.emergence import local_days
-from butterfly_lib.analysis.weather_codes import condition
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.sources.open_meteo.weather_codes import condition
 
 VARIABLES = ("tmax_c", "tmin_c", "sunshine_h", "precipitation_mm", "weather_code")
 

@@ -9,34 +9,28 @@ from collections import Counter
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from butterfly_lib import config
 from butterfly_lib.http.session import get_session
-
-_HOST_TO_SOURCE = {
-    "api.inaturalist.org": "inaturalist",
-    "api.open-meteo.com": "open_meteo_forecast",
-    "archive-api.open-meteo.com": "open_meteo_archive",
-    "ensemble-api.open-meteo.com": "open_meteo_ensemble",
-    "www.ncei.noaa.gov": "noaa",
-}
+from butterfly_lib.settings import DEFAULT_ENDPOINTS, HttpSettings
 
 
-def source_of(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.netloc in _HOST_TO_SOURCE:
-        return _HOST_TO_SOURCE[parts.netloc]
-    first = parts.path.strip("/").split("/")[0]
-    return first if first in config.BASE_URLS else parts.netloc
+def source_of(url: str, endpoints: dict[str, str] | None = None) -> str:
+    """The source whose base URL ``url`` starts with (the session's endpoints, then the public APIs), else
+    its host."""
+    for table in (endpoints or {}, DEFAULT_ENDPOINTS):
+        for name, base in table.items():
+            if url.startswith(base.rstrip("/") + "/") or url == base:
+                return name
+    return urlsplit(url).netloc
 
 
-def summary() -> dict:
-    session = get_session()
+def summary(http: HttpSettings) -> dict:
+    session = get_session(http)
     now = datetime.now(UTC)
     held: Counter[str] = Counter()
     expired: Counter[str] = Counter()
     nbytes: Counter[str] = Counter()
     for resp in session.cache.responses.values():
-        src = source_of(resp.url)
+        src = source_of(resp.url, session.endpoints)
         held[src] += 1
         nbytes[src] += len(resp.content or b"")
         exp = resp.expires
@@ -44,7 +38,7 @@ def summary() -> dict:
             exp = exp if exp.tzinfo else exp.replace(tzinfo=UTC)
             if exp <= now:
                 expired[src] += 1
-    path = config.cache_path()
+    path = http.cache_file
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
     return {
         "path": str(path),
@@ -54,8 +48,8 @@ def summary() -> dict:
     }
 
 
-def status_text() -> str:
-    s = summary()
+def status_text(http: HttpSettings) -> str:
+    s = summary(http)
     lines = [f"cache: {s['path']} ({s['file_bytes'] / 1e6:.2f} MB on disk){' [offline]' if s['offline'] else ''}"]
     lines.append(f"{'source':<24}{'entries':>9}{'expired':>9}{'MB':>9}")
     for name, v in s["sources"].items():
@@ -65,15 +59,15 @@ def status_text() -> str:
     return "\n".join(lines)
 
 
-def clear() -> str:
-    session = get_session()
+def clear(http: HttpSettings) -> str:
+    session = get_session(http)
     n = len(session.cache.responses)
     session.cache.clear()
-    return f"cleared {n} cached responses from {config.cache_path()}"
+    return f"cleared {n} cached responses from {http.cache_file}"
 
 
-def clear_expired() -> str:
-    session = get_session()
+def clear_expired(http: HttpSettings) -> str:
+    session = get_session(http)
     before = len(session.cache.responses)
     session.cache.delete(expired=True)
     return f"removed {before - len(session.cache.responses)} expired responses"

@@ -23,14 +23,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from butterfly_lib.errors import OfflineCacheMiss, SourceError
 from butterfly_lib.http.expiry import Tier, expires_at
 from butterfly_lib.http.requestlog import REQUEST_LOG
-from butterfly_lib.http.session import ButterflySession, get_session
+from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.provenance import Provenance
 
 KIND_HEADER = "X-Butterfly-Kind"
@@ -131,7 +130,7 @@ def fetch(
     tier: Tier | str,
     expected: str = "json",
     location: str = "",
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     check: Callable[[Any], None] | None = None,
 ) -> Fetched:
     """GET ``url`` with ``params`` through the cache. See the module docstring for the contract.
@@ -139,7 +138,6 @@ def fetch(
     ``check`` may inspect the parsed body and raise ``SourceError`` to reject it (a field missing, say);
     a rejected body is never cached.
     """
-    session = session or get_session()
     tier = Tier(tier)
     q = encode_params(params)
     prepared = session.prepare_request(requests.Request("GET", url, params=q))
@@ -167,8 +165,7 @@ def fetch(
             return serve_cached(stale=True, notice=f"offline: showing a copy cached {_when(cached)}, now expired")
         raise OfflineCacheMiss(source, full_url)
 
-    host = urlsplit(full_url).netloc
-    session.rate_limiter.wait(host)
+    session.rate_limiter.wait(source)
     t0 = time.perf_counter()
     try:
         resp = requests.Session.send(session, prepared, timeout=session.timeout)

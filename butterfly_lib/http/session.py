@@ -1,14 +1,14 @@
 """The one HTTP session: requests-cache on SQLite (WAL), retries with backoff, timeouts, User-Agent, offline mode.
 
-Look here to change retry policy, timeouts, rate limits or the cache file. ``get_session()`` returns the
-process-wide session (one per cache file and offline flag); sources never build their own. Caching decisions
-(tier expiry, stale-if-error, validating a body before it may replace a good cached copy) live in
-``butterfly_lib.http.fetch``, which every source calls.
+Look here to change retry policy, timeouts, rate limits or the cache file. A session is built from the run's
+``HttpSettings`` (``butterfly_lib.settings``): ``get_session(settings.http)`` returns the process-wide session for
+those settings; sources never build their own and take it as an argument. The session also knows the base URL
+of every source (``session.url(source, path)``). Caching decisions (tier expiry, stale-if-error, validating a body
+before it may replace a good cached copy) live in ``butterfly_lib.http.fetch``, which every source calls.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import threading
@@ -16,16 +16,13 @@ import time
 import warnings
 from pathlib import Path
 
-import requests
 import requests_cache
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from butterfly_lib import config
 from butterfly_lib.errors import ButterflyError
+from butterfly_lib.settings import DEFAULT_TIMEOUT, HttpSettings
 
-#: (connect, read) seconds; every request carries a timeout
-DEFAULT_TIMEOUT = (10.0, 60.0)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
@@ -39,35 +36,46 @@ class _OfflineAdapter(HTTPAdapter):
 
 
 class RateLimiter:
-    """Minimum spacing between network requests to one host. Cache hits never reach it."""
+    """Minimum spacing between network requests to one source (whatever host serves it, so a mirror or a
+    replay server is limited like the real API). Cache hits never reach it."""
 
     def __init__(self, intervals: dict[str, float] | None = None, default: float = 0.0):
-        self.intervals = dict(config.DEFAULT_RATE_LIMITS if intervals is None else intervals)
+        self.intervals = dict(intervals or {})
         self.default = default
         self._last: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def interval(self, host: str) -> float:
-        return self.intervals.get(host, self.default)
+    def interval(self, source: str) -> float:
+        return self.intervals.get(source, self.default)
 
-    def wait(self, host: str) -> float:
-        """Sleep until ``host`` may be asked again; return the seconds slept."""
+    def wait(self, source: str) -> float:
+        """Sleep until ``source`` may be asked again; return the seconds slept."""
         with self._lock:
             now = time.monotonic()
-            ready = self._last.get(host, -1e9) + self.interval(host)
+            ready = self._last.get(source, -1e9) + self.interval(source)
             pause = max(0.0, ready - now)
-            self._last[host] = now + pause
+            self._last[source] = now + pause
         if pause:
             time.sleep(pause)
         return pause
 
 
 class ButterflySession(requests_cache.CachedSession):
-    """A ``CachedSession`` that also knows its offline flag, timeout and rate limiter."""
+    """A ``CachedSession`` that also knows its settings: offline flag, timeout, rate limiter and the base URL
+    of every source (``endpoints``; tests may point them at a local replay server)."""
 
+    http_settings: HttpSettings
     offline: bool
     timeout: tuple[float, float]
     rate_limiter: RateLimiter
+    endpoints: dict[str, str]
+
+    def url(self, source: str, path: str = "") -> str:
+        """The URL of ``path`` under ``source``'s base URL (``session.url("open_meteo_forecast", "forecast")``)."""
+        if source not in self.endpoints:
+            raise KeyError(f"unknown source {source!r}; known: {', '.join(self.endpoints)}")
+        base = self.endpoints[source].rstrip("/")
+        return f"{base}/{path.lstrip('/')}" if path else base + "/"
 
 
 def make_retry(total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> Retry:
@@ -141,70 +149,49 @@ def _open_backend(path: Path) -> requests_cache.SQLiteCache:
     return backend
 
 
-def build_session(
-    cache_file: Path | str | None = None,
-    *,
-    offline: bool | None = None,
-    retry: Retry | None = None,
-    timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-    rate_limits: dict[str, float] | None = None,
-) -> ButterflySession:
-    """A new session. Prefer ``get_session`` (shared); this is for tests and tools that need their own."""
-    path = Path(cache_file) if cache_file else config.cache_path()
-    offline = config.offline_from_env() if offline is None else offline
+def build_session(http: HttpSettings, *, retry: Retry | None = None) -> ButterflySession:
+    """A new session for ``http``. Prefer ``get_session`` (shared); this is for tests and tools that need their
+    own (a faster ``retry``, an adapter of their own mounted on it)."""
     session = ButterflySession(
-        backend=_open_backend(path),
+        backend=_open_backend(Path(http.cache_file)),
         expire_after=requests_cache.NEVER_EXPIRE,  # fetch() sets each response's expiry by tier
         allowable_codes=(200,),
         stale_if_error=True,
     )
-    session.offline = offline
-    session.timeout = timeout
-    session.rate_limiter = RateLimiter(rate_limits)
-    session.headers["User-Agent"] = config.user_agent()
+    session.http_settings = http
+    session.offline = http.offline
+    session.timeout = http.timeout
+    session.rate_limiter = RateLimiter(dict(http.rate_limits))
+    session.endpoints = dict(http.endpoints)
+    session.headers["User-Agent"] = http.user_agent
     session.headers["Accept-Encoding"] = "gzip, deflate"
-    if offline:
+    if http.offline:
         adapter: HTTPAdapter = _OfflineAdapter()
     else:
         adapter = HTTPAdapter(max_retries=retry or make_retry())
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    if os.environ.get("BUTTERFLY_SNAPSHOT_RECORD") == "1":  # building the snapshot: see scripts/build_snapshot.py
-        from butterfly_lib.snapshot.responders import HOSTS, SnapshotAdapter
-
-        for host in HOSTS:
-            session.mount(f"https://{host}/", SnapshotAdapter())
-        session.rate_limiter = RateLimiter({})
     return session
 
 
-_SESSIONS: dict[tuple[str, bool], ButterflySession] = {}
+_SESSIONS: dict[HttpSettings, ButterflySession] = {}
 _LOCK = threading.Lock()
 
 
-def get_session(offline: bool | None = None, cache_file: Path | str | None = None) -> ButterflySession:
-    """The shared session for this cache file and offline flag (``BUTTERFLY_OFFLINE`` when not given)."""
-    offline = config.offline_from_env() if offline is None else offline
-    path = str(Path(cache_file) if cache_file else config.cache_path())
+def get_session(http: HttpSettings) -> ButterflySession:
+    """The shared session for these settings (one per distinct ``HttpSettings`` in the process)."""
     with _LOCK:
-        key = (path, offline)
-        if key not in _SESSIONS:
-            _SESSIONS[key] = build_session(path, offline=offline)
-        return _SESSIONS[key]
+        if http not in _SESSIONS:
+            _SESSIONS[http] = build_session(http)
+        return _SESSIONS[http]
 
 
 def reset_sessions() -> None:
-    """Close and forget every shared session (tests; after changing the environment)."""
+    """Close and forget every shared session (tests; a long-lived kernel that starts a new run)."""
     with _LOCK:
         for s in _SESSIONS.values():
             s.close()
         _SESSIONS.clear()
-
-
-def is_offline_error(exc: BaseException) -> bool:
-    return isinstance(exc, OfflineConnectionBlocked) or isinstance(
-        getattr(exc, "__context__", None), OfflineConnectionBlocked
-    )
 
 
 __all__ = [
@@ -216,5 +203,4 @@ __all__ = [
     "get_session",
     "make_retry",
     "reset_sessions",
-    "requests",
 ]

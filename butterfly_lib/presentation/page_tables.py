@@ -6,64 +6,25 @@ calls ``tables.html_table`` (escaped text, http(s)-only links and photos). Units
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-
 import numpy as np
 import pandas as pd
 
+from butterfly_lib.pages.species import taxon_url
 from butterfly_lib.presentation.safe import Html
 from butterfly_lib.presentation.style import species_color
 from butterfly_lib.presentation.tables import html_table, sparkline
 
-INAT_TAXON = "https://www.inaturalist.org/taxa/"
-
-
-def taxon_url(taxon_id: object) -> str | None:
-    """The iNaturalist page of a taxon id, or None when there is no valid id."""
-    try:
-        tid = int(taxon_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return f"{INAT_TAXON}{tid}" if tid > 0 else None
-
-
-def species_rows(
-    this_week: pd.DataFrame,
-    this_year: pd.DataFrame | None = None,
-    seasonality: Mapping[int, pd.DataFrame] | None = None,
-    as_of: date | None = None,
-) -> pd.DataFrame:
-    """One row per species seen around this week (all years): ``taxon_id, common_name, scientific_name, count,
-    count_this_year, seen_this_year, photo_url, url, seasonality`` (inline SVG of weekly counts, or "")."""
-    out = this_week[["taxon_id", "common_name", "scientific_name", "count", "photo_url"]].copy()
-    year_counts = (
-        this_year.set_index("taxon_id")["count"]
-        if this_year is not None and len(this_year)
-        else pd.Series(dtype=float)
-    )
-    out["count_this_year"] = out["taxon_id"].map(year_counts).fillna(0).astype(int)
-    out["seen_this_year"] = out["count_this_year"] > 0
-    out["url"] = [taxon_url(t) for t in out["taxon_id"]]
-    week = int(pd.Timestamp(as_of).isocalendar().week) - 1 if as_of is not None else None
-    spark = []
-    for tid in out["taxon_id"]:
-        h = (seasonality or {}).get(int(tid)) if pd.notna(tid) else None
-        if h is None or h.empty:
-            spark.append("")
-            continue
-        weekly = np.zeros(53)
-        weekly[h["week"].to_numpy(int) - 1] = h["count"].to_numpy(float)
-        spark.append(sparkline(weekly, mark=week, color=species_color(int(tid))))
-    out["seasonality"] = spark
-    return out.reset_index(drop=True)
-
 
 def species_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """The species table of ``species_rows``: photo, names (linked to iNaturalist), counts, seasonality;
-    species also seen this year are highlighted."""
+    """The species table of ``pages.species.species_rows``: photo, names (linked to iNaturalist), counts, and
+    the weekly seasonality as a sparkline (this week marked); species also seen this year are highlighted."""
+    week = rows.attrs.get("week")
+    spark = [
+        sparkline(np.asarray(curve, dtype=float), mark=week, color=species_color(int(t))) if len(curve) else ""
+        for curve, t in zip(rows["seasonality"], rows["taxon_id"], strict=True)
+    ]
     return html_table(
-        rows,
+        rows.assign(seasonality=spark),
         {
             "photo_url": "photo",
             "common_name": "species",

@@ -1,21 +1,22 @@
 """What every page says about its data: the banner at the top and the provenance footer at the bottom.
 
-Look here to change the offline/stale/simulated notices or the footer. ``page_banner`` reads the mode from the
-environment the runner sets (``BUTTERFLY_SNAPSHOT`` = the snapshot's as-of date in offline fallback,
-``BUTTERFLY_OFFLINE``) and the datasets' provenance (stale, derived, simulated); ``provenance_footer`` lists
-each dataset (source, URL, fetched_at, live/cached/stale/offline, kind, notice), the page parameters, the
-package version and this run's request counts. All text is escaped; URLs become links only when http(s).
+Look here to change the offline/stale/simulated notices or the footer. ``page_banner(result)`` takes the mode
+from the page's settings (offline snapshot and its date, cache only, live) and the datasets' provenance (stale,
+derived, simulated); ``provenance_footer(result)`` lists each dataset (source, URL, fetched_at,
+live/cached/stale/offline, kind, notice), the page's parameters, the package version and the page's request
+counts. All text is escaped; URLs become links only when http(s).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from butterfly_lib.pages.result import PageResult, dataset_provenance
 from butterfly_lib.presentation.safe import Html, esc, link
-from butterfly_lib.provenance import Provenance, provenance_of
+from butterfly_lib.provenance import Provenance
+from butterfly_lib.settings import VERSION
 
 BANNER_CSS = """<style>
 .bp-banner{border-radius:6px;padding:8px 12px;margin:0 0 10px 0;font-size:0.95em;line-height:1.35}
@@ -38,18 +39,7 @@ Datasets = Mapping[str, Any]
 
 
 def _provs(datasets: Datasets) -> dict[str, Provenance]:
-    out: dict[str, Provenance] = {}
-    for name, obj in datasets.items():
-        p = obj if isinstance(obj, Provenance) else provenance_of(obj)
-        if p is not None:
-            out[name] = p
-    return out
-
-
-def snapshot_date() -> str | None:
-    """The bundled snapshot's as-of date when the runner fell back to it (``BUTTERFLY_SNAPSHOT``), else None."""
-    value = os.environ.get("BUTTERFLY_SNAPSHOT", "").strip()
-    return value or None
+    return dataset_provenance(datasets)
 
 
 def banner_lines(datasets: Datasets, snapshot: str | None = None) -> list[tuple[str, str]]:
@@ -97,10 +87,15 @@ def banner_lines(datasets: Datasets, snapshot: str | None = None) -> list[tuple[
     return lines
 
 
-def page_banner(datasets: Datasets | None = None, *, snapshot: str | None = None) -> Html:
-    """The notice at the top of a page: offline snapshot (from ``BUTTERFLY_SNAPSHOT`` unless ``snapshot`` is
-    given), stale datasets, simulated and derived data; a short "live data" line when there is nothing to flag."""
-    snapshot = snapshot if snapshot is not None else snapshot_date()
+def page_banner(result: PageResult) -> Html:
+    """The notice at the top of a page: offline snapshot (with its date), stale datasets, simulated and derived
+    data; a short "live data" line when there is nothing to flag."""
+    snap = result.context.settings.snapshot
+    return banner(result.datasets, snapshot=snap.isoformat() if snap else None)
+
+
+def banner(datasets: Datasets | None = None, *, snapshot: str | None = None) -> Html:
+    """The banner of ``datasets``; ``snapshot`` (the bundled snapshot's date) adds the offline notice."""
     lines = banner_lines(datasets or {}, snapshot)
     if not lines:
         provs = _provs(datasets or {})
@@ -125,23 +120,10 @@ def _fmt_time(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M %Z").strip() if value else "—"
 
 
-def provenance_rows(datasets: Datasets) -> list[dict[str, Any]]:
-    """One plain dict per dataset: name, source, kind, status, fetched_at, expires, from_cache, offline, stale,
-    location, url, notice, parameters (what the footer shows and the page's JSON files can store)."""
-    return [{"dataset": name, **p.to_dict()} for name, p in _provs(datasets).items()]
-
-
-def provenance_footer(
-    datasets: Datasets,
-    params: Any = None,
-    *,
-    request_log: Any = None,
-    generated_at: datetime | None = None,
-) -> Html:
-    """The footer of a page: one row per dataset, the page parameters (``PageParams`` or a dict), the package
-    version, when the page was generated and (when given) the run's request log per source."""
-    from butterfly_lib import __version__
-
+def provenance_footer(result: PageResult, *, generated_at: datetime | None = None) -> Html:
+    """The footer of a page: one row per dataset, the page's parameters, the package version, when the page was
+    generated and the page's requests per source."""
+    datasets = result.datasets
     items = []
     for name, p in _provs(datasets).items():
         url_cell = link(p.url, p.url if len(p.url) <= 90 else p.url[:87] + "…")
@@ -173,26 +155,16 @@ def provenance_footer(
             f'<li><b>{esc(name)}</b>: {facts}<br><span class="bp-url">{url_cell}{esc(more)}</span>{details}</li>'
         )
     table = f'<ul class="bp-datasets">{"".join(items)}</ul>' if items else "<p>No datasets.</p>"
-    pdict = params.to_dict() if hasattr(params, "to_dict") else dict(params or {})
+    pdict = result.context.place.to_parameters()
     plist = ", ".join(f"<code>{esc(k)}={esc(v)}</code>" for k, v in pdict.items())
-    log = ""
-    if request_log is None:
-        from butterfly_lib.http import REQUEST_LOG
-
-        request_log = REQUEST_LOG
-    if hasattr(request_log, "rows"):
-        items = [", ".join(f"{esc(k)}: {esc(v)}" for k, v in r.items()) for r in request_log.rows()]
-        log = "<p><b>Requests made by this page:</b> " + ("; ".join(items) or "none") + "</p>"
-    mode = (
-        "offline snapshot " + esc(snapshot_date())
-        if snapshot_date()
-        else ("offline (cache only)" if os.environ.get("BUTTERFLY_OFFLINE") else "live")
-    )
+    rows = [", ".join(f"{esc(k)}: {esc(v)}" for k, v in r.items()) for r in result.request_rows()]
+    log = "<p><b>Requests made by this page:</b> " + ("; ".join(rows) or "none") + "</p>"
+    mode = esc(result.context.mode)
     gen = generated_at or datetime.now().astimezone()
     return Html(
         f'{BANNER_CSS}<footer class="bp-provenance"><h4>Provenance</h4>{table}'
         f"<p><b>Page parameters:</b> {plist or 'none'}</p>{log}"
-        f"<p><b>Mode:</b> {mode} · <b>butterfly-planner</b> {esc(__version__)} · "
+        f"<p><b>Mode:</b> {mode} · <b>butterfly-planner</b> {esc(VERSION)} · "
         f"<b>generated</b> {esc(_fmt_time(gen))}</p>"
         "<p>Data: iNaturalist observations and photos carry their observers' licences (mostly CC BY-NC); "
         "Open-Meteo data is CC BY 4.0; NOAA NCEI GHCN-Daily is public domain.</p></footer>"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from butterfly_lib import config
+from butterfly_lib.settings import HttpSettings
 
 Connect = Callable[[tuple[str, int], float], object]
 
@@ -36,11 +36,11 @@ class ProbeResult:
         return f"unreachable: {', '.join(self.unreachable)} (probed in {self.seconds:.1f} s)"
 
 
-def api_hosts() -> list[tuple[str, int]]:
-    """``(host, port)`` of every source base URL (environment overrides included), without duplicates."""
+def api_hosts(http: HttpSettings) -> list[tuple[str, int]]:
+    """``(host, port)`` of every source base URL of the settings, without duplicates."""
     out: list[tuple[str, int]] = []
-    for name in config.BASE_URLS:
-        u = urlparse(config.base_url(name))
+    for _name, url in http.endpoints:
+        u = urlparse(url)
         port = u.port or (443 if u.scheme == "https" else 80)
         if u.hostname and (u.hostname, port) not in out:
             out.append((u.hostname, port))
@@ -53,10 +53,10 @@ def _tcp_connect(address: tuple[str, int], timeout: float) -> object:
 
 
 def probe_apis(
-    hosts: Iterable[tuple[str, int]] | None = None, timeout: float = 3.0, connect: Connect = _tcp_connect
+    hosts: Iterable[tuple[str, int]], timeout: float = 3.0, connect: Connect = _tcp_connect
 ) -> ProbeResult:
     """Try every host at once; a host that has not connected within ``timeout`` seconds is unreachable."""
-    hosts = list(hosts if hosts is not None else api_hosts())
+    hosts = list(hosts)
     answered: dict[tuple[str, int], bool] = {}
     lock = threading.Lock()
 

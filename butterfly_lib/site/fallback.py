@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.presentation.safe import esc
 from butterfly_lib.site.navigation import Page, site_pages, site_title
 
@@ -109,14 +109,16 @@ _INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 _RAW_HTML = re.compile(r"^```\{=html\}\n(.*?)\n```\s*$", flags=re.S | re.M)
 
 
-def render_index(root: Path, pages: list[Page], title: str) -> str:
-    """``index.qmd`` as HTML: includes resolved, raw-HTML blocks passed through, links to sources -> .html."""
+def render_index(root: Path, pages: list[Page], title: str, pages_dir: Path | None = None) -> str:
+    """``index.qmd`` as HTML: includes resolved (``pages/...`` from ``pages_dir``), raw-HTML blocks passed
+    through, links to sources -> .html."""
     import mistune
 
     meta, text = _front_matter((root / "index.qmd").read_text())
 
     def include(m: re.Match) -> str:
-        path = root / m.group(1)
+        rel = m.group(1)
+        path = (pages_dir / rel[len("pages/") :]) if pages_dir and rel.startswith("pages/") else root / rel
         return path.read_text() if path.exists() else f"<p><i>Missing include: {esc(m.group(1))}</i></p>"
 
     text = _INCLUDE.sub(include, text)
@@ -182,7 +184,7 @@ def build_site(
             shutil.copy2(f, dest)
             data.append(dest)
     index = out_dir / "index.html"
-    index.write_text(render_index(root, pages, title), encoding="utf-8")
+    index.write_text(render_index(root, pages, title, pages_dir), encoding="utf-8")
     written.insert(0, index)
     log(
         f"Quarto is not installed: built {out_dir} with the nbconvert fallback "

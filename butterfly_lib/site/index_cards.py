@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from butterfly_lib.config import PROJECT_ROOT
-from butterfly_lib.presentation.provenance import page_banner
+from butterfly_lib.settings import PROJECT_ROOT
+from butterfly_lib.presentation.provenance import banner
 from butterfly_lib.presentation.safe import esc, link
 from butterfly_lib.site.navigation import notebook_pages
 
@@ -219,7 +219,7 @@ def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
         base = "pages/"
     parts = [CARDS_CSS]
     if record.get("mode") == "snapshot":
-        parts.append(str(page_banner({}, snapshot=str(record.get("snapshot_as_of")))))
+        parts.append(str(banner({}, snapshot=str(record.get("snapshot_as_of")))))
     folders = {
         p["name"]: (pages_dir if p["folder"] == "." else pages_dir / p["folder"]) for p in places
     }

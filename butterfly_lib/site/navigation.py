@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.errors import InvalidInput
 
 QUARTO_FILE = "_quarto.yml"

@@ -1,16 +1,20 @@
-"""``butterfly run``: execute every page notebook with papermill, for each configured place, into ``pages/``.
+"""``butterfly run``: execute every page notebook for each configured place, in one kernel, into ``pages/``.
 
 Look here for where executed pages land and how failures are reported. The first place's pages go to
-``pages/<name>.ipynb``, each further place's to ``pages/<place-slug>/<name>.ipynb``; each kernel runs in its
-page folder with ``output_dir="."``, so a page's data files (``<name>-*.csv/json``) sit next to it and its
-relative links resolve on the site. A failing notebook stops the run with ``PageFailed`` naming the notebook,
-the place and the cell. After the run, ``pages/run.json`` records the mode and every page's data files, and
-the landing page's cards are rebuilt (``index_cards``).
+``pages/<name>.ipynb``, each further place's to ``pages/<place-slug>/<name>.ipynb``. The run's ``Settings`` are
+written to a temporary JSON file and handed to every notebook as its ``settings_file`` parameter (papermill's
+parameter injection), with the notebook's ``place``: each kernel works with exactly the run's settings, and
+nothing travels through environment variables. All notebooks of a run execute in **one** Jupyter kernel
+(nbclient with a shared kernel manager), so the imports happen once and the pages share the run's
+``Products`` (the season, the profiles) instead of computing them again. A failing notebook stops the run with
+``PageFailed`` naming the notebook, the place and the cell. Afterwards ``pages/run.json`` records the mode and
+every page's data files, and the landing page's cards are rebuilt (``index_cards``).
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,32 +22,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from butterfly_lib.config import PROJECT_ROOT
+import nbformat
+
 from butterfly_lib.errors import ButterflyError, InvalidInput
-from butterfly_lib.site.config import PlaceRun, SiteConfig
-from butterfly_lib.site.modes import Mode, exported
+from butterfly_lib.pages.context import place_folder
+from butterfly_lib.settings import PlaceSettings, Settings
+from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
 
 RUN_RECORD = "run.json"
+#: seconds one cell may run before the run is stopped (a live cold run of the map page takes the longest)
+CELL_TIMEOUT = 900
 
 
 class PageFailed(ButterflyError):
-    """A page notebook raised while papermill executed it."""
+    """A page notebook raised while it was executed."""
 
-    def __init__(
-        self,
-        notebook: str,
-        place: str,
-        cell: int | None,
-        exec_count: Any,
-        error: str,
-        source: str,
-        output: str,
-    ):
+    def __init__(self, notebook: str, place: str, cell: int | None, error: str, source: str, output: str):
         self.notebook, self.place, self.cell, self.error = notebook, place, cell, error
         where = f"cell {cell}" if cell is not None else "an unknown cell"
-        if exec_count is not None:
-            where += f" (execution count {exec_count})"
         snippet = "\n".join("    " + line for line in source.strip().splitlines()[:8])
         super().__init__(
             f"{notebook} failed for {place} in {where}: {error}\n  cell source:\n{snippet}\n"
@@ -62,68 +59,77 @@ class PageRun:
 
 @dataclass
 class RunResult:
-    mode: Mode
+    choice: ModeChoice
     pages: list[PageRun]
     pages_dir: Path
     seconds: float
-
-
-def page_dir(pages_dir: Path, index: int, place: PlaceRun) -> Path:
-    """Folder of a place's pages: ``pages/`` for the first place, ``pages/<slug>/`` for the others."""
-    return pages_dir if index == 0 else pages_dir / place.slug
-
-
-def page_parameters(place: PlaceRun, mode: Mode, as_of: str | None) -> dict[str, Any]:
-    """What papermill injects: the place's parameters, the mode's offline flag and date, ``output_dir="."``."""
-    params = dict(place.parameters)
-    if as_of:
-        params["as_of"] = as_of
-    if mode.offline:
-        params["as_of"] = mode.snapshot_as_of
-    params["offline"] = mode.offline
-    params["output_dir"] = "."
-    return params
 
 
 def _data_files(folder: Path, name: str) -> list[str]:
     return sorted(p.name for p in folder.glob(f"{name}-*") if p.suffix in (".csv", ".json"))
 
 
-def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str | None) -> None:
-    import papermill as pm
+def parameterized(notebook: Path, parameters: dict[str, Any], kernel_name: str) -> nbformat.NotebookNode:
+    """The notebook with papermill's injected-parameters cell after its ``parameters`` cell."""
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    pm.execute_notebook(
-        str(notebook),
-        str(output),
-        parameters=parameters,
-        kernel_name=kernel_name,
-        cwd=str(output.parent),
-        progress_bar=False,
-        log_output=False,
-        report_mode=False,
-    )
+    nb = load_notebook_node(str(notebook))  # papermill's reader adds the metadata its injection expects
+    return parameterize_notebook(nb, parameters, report_mode=False, kernel_name=kernel_name, language="python")
+
+
+class Kernel:
+    """One Jupyter kernel that executes notebook after notebook (nbclient with a shared kernel manager)."""
+
+    def __init__(self, kernel_name: str = "python3", cwd: Path | None = None):
+        from jupyter_client.manager import KernelManager
+
+        self.kernel_name = kernel_name
+        self.km = KernelManager(kernel_name=kernel_name)
+        self.km.start_kernel(cwd=str(cwd) if cwd else None, extra_arguments=["--HistoryManager.enabled=False"])
+
+    def execute(self, nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
+        from nbclient import NotebookClient
+
+        client = NotebookClient(
+            nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout, allow_errors=False,
+            record_timing=False,
+        )  # fmt: skip
+        try:
+            return client.execute()
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+
+    def close(self) -> None:
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+
+    def __enter__(self) -> Kernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def run_pages(
-    site: SiteConfig,
-    mode: Mode,
+    choice: ModeChoice,
     *,
-    as_of: str | None = None,
     only: str | None = None,
-    root: Path = PROJECT_ROOT,
     notebooks_dir: Path | None = None,
-    pages_dir: Path | None = None,
     page_names: Sequence[str] | None = None,
-    kernel_name: str | None = None,
+    kernel_name: str = "python3",
     log: Callable[[str], None] = print,
 ) -> RunResult:
-    """Execute the pages (navbar order of ``_quarto.yml`` unless ``page_names``) for every place of ``site``.
+    """Execute the pages (navbar order of ``_quarto.yml`` unless ``page_names``) for every place of the run's
+    settings (``choice.settings``).
 
     Raises ``InvalidInput`` for an unknown ``only`` or a missing notebook, ``PageFailed`` when a cell raises.
     """
-    root = Path(root)
+    settings = choice.settings
+    root = settings.paths.root
     notebooks_dir = Path(notebooks_dir or root / "notebooks")
-    pages_dir = Path(pages_dir or root / "pages")
+    pages_dir = settings.paths.pages_dir
     names = list(page_names) if page_names is not None else [p.name for p in notebook_pages(root)]
     if only is not None:
         if only not in names:
@@ -131,34 +137,37 @@ def run_pages(
         names = [only]
     missing = [n for n in names if not (notebooks_dir / f"{n}.ipynb").exists()]
     if missing:
-        raise InvalidInput(
-            "page", missing[0], f"a notebook in {notebooks_dir} (missing: {', '.join(missing)})"
-        )
-    if as_of and mode.offline and as_of != mode.snapshot_as_of:
-        log(f"note: --as-of {as_of} replaced by the snapshot date {mode.snapshot_as_of} (offline snapshot)")
+        raise InvalidInput("page", missing[0], f"a notebook in {notebooks_dir} (missing: {', '.join(missing)})")
 
-    total = len(names) * len(site.places)
-    log(f"butterfly run: {mode.name} mode ({mode.reason}); {total} page(s) for {len(site.places)} place(s)")
+    total = len(names) * len(settings.places)
+    log(f"butterfly run: {choice.name} mode ({choice.reason}); {total} page(s) for {len(settings.places)} place(s)")
     done: list[PageRun] = []
     start = time.monotonic()
-    with exported(mode.environment()):
-        for i, place in enumerate(site.places):
-            folder = page_dir(pages_dir, i, place)
-            folder.mkdir(parents=True, exist_ok=True)
-            params = page_parameters(place, mode, as_of)
-            for name in names:
-                notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
-                log(f"[{len(done) + 1}/{total}] {place.name}: {name} ...")
-                t0 = time.monotonic()
-                try:
-                    _execute(notebook, output, params, kernel_name)
-                except Exception as exc:
-                    raise _page_failed(exc, notebook, output, place, root) from exc
-                run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
-                done.append(run)
-                log(f"    done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
-    result = RunResult(mode=mode, pages=done, pages_dir=pages_dir, seconds=time.monotonic() - start)
-    write_run_record(result, site)
+    pages_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="butterfly-run-") as tmp:
+        settings_file = Path(tmp) / "settings.json"
+        settings_file.write_text(settings.to_json(), encoding="utf-8")
+        with Kernel(kernel_name, cwd=pages_dir) as kernel:
+            for place in settings.places:
+                folder = place_folder(settings, place)
+                folder.mkdir(parents=True, exist_ok=True)
+                for name in names:
+                    notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
+                    log(f"[{len(done) + 1}/{total}] {place.name}: {name} ...")
+                    t0 = time.monotonic()
+                    params = {"place": place.slug, "settings_file": str(settings_file)}
+                    nb = parameterized(notebook, params, kernel_name)
+                    try:
+                        kernel.execute(nb)
+                    except Exception as exc:
+                        nbformat.write(nb, str(output))
+                        raise _page_failed(exc, nb, notebook, output, place, root) from exc
+                    nbformat.write(nb, str(output))
+                    run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
+                    done.append(run)
+                    log(f"    done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
+    result = RunResult(choice=choice, pages=done, pages_dir=pages_dir, seconds=time.monotonic() - start)
+    write_run_record(result)
     from butterfly_lib.site.index_cards import write_cards
 
     cards = write_cards(pages_dir, root=root)
@@ -169,7 +178,7 @@ def run_pages(
 
 
 def request_table(pages: list[PageRun]) -> str:
-    """The request log of every page's kernel (``<name>-provenance.json`` "requests"), totalled per source."""
+    """The request log of every page (``<name>-provenance.json`` "requests"), totalled per source."""
     from butterfly_lib.http.requestlog import RequestLog, SourceStats
 
     total = RequestLog()
@@ -188,21 +197,22 @@ def request_table(pages: list[PageRun]) -> str:
     return total.table()
 
 
-def _page_failed(exc: Exception, notebook: Path, output: Path, place: PlaceRun, root: Path) -> ButterflyError:
-    from papermill.exceptions import PapermillExecutionError
+def _failing_cell(nb: nbformat.NotebookNode) -> tuple[int | None, str, str]:
+    """``(index, error, source)`` of the first cell with an error output."""
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return i, f"{out.get('ename')}: {out.get('evalue')}", cell.source
+    return None, "", ""
 
-    rel = _rel(notebook, root)
-    if isinstance(exc, PapermillExecutionError):
-        return PageFailed(
-            rel,
-            place.name,
-            exc.cell_index,
-            exc.exec_count,
-            f"{exc.ename}: {exc.evalue}",
-            exc.source,
-            _rel(output, root),
-        )
-    return PageFailed(rel, place.name, None, None, f"{type(exc).__name__}: {exc}", "", _rel(output, root))
+
+def _page_failed(
+    exc: Exception, nb: nbformat.NotebookNode, notebook: Path, output: Path, place: PlaceSettings, root: Path
+) -> ButterflyError:
+    cell, error, source = _failing_cell(nb)
+    return PageFailed(
+        _rel(notebook, root), place.name, cell, error or f"{type(exc).__name__}: {exc}", source, _rel(output, root)
+    )
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -212,16 +222,17 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def write_run_record(result: RunResult, site: SiteConfig) -> Path:
+def write_run_record(result: RunResult) -> Path:
     """``pages/run.json``: mode, snapshot date, places (with their section folders) and each page's data files."""
+    settings = result.choice.settings
     record = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": result.mode.name,
-        "reason": result.mode.reason,
-        "snapshot_as_of": result.mode.snapshot_as_of,
+        "mode": result.choice.name,
+        "reason": result.choice.reason,
+        "snapshot_as_of": settings.snapshot.isoformat() if settings.snapshot else None,
         "places": [
-            {"name": p.name, "folder": "." if i == 0 else p.slug, "parameters": p.parameters}
-            for i, p in enumerate(site.places)
+            {"name": p.name, "folder": "." if i == 0 else p.slug, "parameters": p.to_parameters()}
+            for i, p in enumerate(settings.places)
         ],
         "pages": [
             {

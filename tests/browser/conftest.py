@@ -1,8 +1,8 @@
 """Browser-test fixtures: the site built offline, served on 127.0.0.1, and headless Chromium whose requests
 to CDNs are answered from the npm packages in ``tests/browser/node_modules`` (everything else is aborted).
 
-Look here when a page's widgets do not render in the browser tests. ``BUTTERFLY_REUSE_SITE=1`` reuses an
-existing ``_site`` instead of rebuilding it (``butterfly run --offline`` + the nbconvert fallback).
+Look here when a page's widgets do not render in the browser tests. The site is built once per session into a
+temporary folder (``butterfly run --offline`` + the nbconvert fallback); the checkout's ``pages/`` and ``_site/`` stay untouched.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import functools
 import http.server
 import json
 import mimetypes
-import os
 import re
 import threading
 from pathlib import Path
@@ -19,7 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.settings import PROJECT_ROOT
 
 NODE_MODULES = Path(__file__).parent / "node_modules"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
@@ -88,19 +87,25 @@ class Router:
 
 
 @pytest.fixture(scope="session")
-def built_site() -> Path:
-    """``_site`` built offline from the bundled snapshot (or reused with ``BUTTERFLY_REUSE_SITE=1``)."""
-    site = PROJECT_ROOT / "_site"
-    if os.environ.get("BUTTERFLY_REUSE_SITE") == "1" and (site / "index.html").exists():
-        return site
-    from butterfly_lib.site.config import load_site_config
+def built_site(tmp_path_factory) -> Path:
+    """The site built offline from the bundled snapshot into a temporary folder (the checkout's ``pages/`` and
+    ``_site/`` are the user's and stay untouched), once per test session."""
+    from dataclasses import replace
+
+    from butterfly_lib.settings import load_settings
     from butterfly_lib.site.fallback import build_site
     from butterfly_lib.site.modes import choose_mode
     from butterfly_lib.site.runner import run_pages
 
-    run_pages(load_site_config(), choose_mode(offline=True))
-    build_site()
-    return site
+    tmp = tmp_path_factory.mktemp("built-site")
+    settings = load_settings(env={}, offline=True)
+    settings = settings.with_(
+        paths=replace(settings.paths, pages_dir=tmp / "pages"),
+        http=replace(settings.http, cache_file=tmp / "snapshot.sqlite"),
+    )
+    run_pages(choose_mode(settings, log=lambda _m: None), log=lambda _m: None)
+    build_site(PROJECT_ROOT, pages_dir=tmp / "pages", out_dir=tmp / "_site", log=lambda _m: None)
+    return tmp / "_site"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

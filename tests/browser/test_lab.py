@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,13 +31,15 @@ def lab(tmp_path):
     nb = json.loads((PROJECT_ROOT / "notebooks" / "sightings_map.ipynb").read_text())
     for cell in nb["cells"]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
-            cell["source"] = [line.replace("offline = False", "offline = True") for line in cell["source"]]
+            cell["source"] = [line.replace("offline = None", "offline = True") for line in cell["source"]]
     (tmp_path / "sightings_map.ipynb").write_text(json.dumps(nb))
     port = _free_port()
-    env = {**os.environ, "BUTTERFLY_CACHE": str(tmp_path / "cache" / "lab.sqlite")}
-    env.pop("BUTTERFLY_OFFLINE", None)
-    for var in [v for v in env if v.startswith("BUTTERFLY_") and v.endswith("_URL")]:
-        env.pop(var)  # the snapshot answers the real hosts (conftest points them at a dead port)
+    data = tmp_path / "data"  # the bundled snapshot and records, with a cache and lab outputs of the test's own
+    data.mkdir()
+    for name in ("snapshot", "noaa", "upstream-site"):
+        (data / name).symlink_to(PROJECT_ROOT / "data" / name)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BUTTERFLY_")}
+    env["BUTTERFLY_DATA_DIR"] = str(data)
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
          "--ServerApp.token=", "--ServerApp.password=", "--allow-root", f"--ServerApp.root_dir={tmp_path}",
@@ -71,18 +73,19 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{url}/lab/tree/sightings_map.ipynb")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    # generous waits: on a loaded machine JupyterLab, the kernel and the snapshot seeding are slow, never wrong
+    page.wait_for_selector(".jp-Notebook", timeout=300_000)
     page.wait_for_timeout(2000)
-    page.click("text=Run", timeout=10_000)
-    page.click("text=Run All Cells", timeout=10_000)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=120_000)
+    page.click("text=Run", timeout=60_000)
+    page.click("text=Run All Cells", timeout=60_000)
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=900_000)
     page.wait_for_timeout(1500)
     markers = page.eval_on_selector_all("path.leaflet-interactive", "els => els.length")
     assert markers > 50, markers
     page.query_selector(".leaflet-container").scroll_into_view_if_needed()
     page.click(".leaflet-control-zoom-in")  # the legend must not cover the zoom buttons
     page.click("path.leaflet-interactive >> nth=5", force=True)
-    page.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    page.wait_for_selector(".leaflet-popup-content", timeout=60_000)
     popup = page.inner_text(".leaflet-popup-content")
     assert "Seen" in popup and "Weather that day" in popup
     shots = PROJECT_ROOT / "test-output" / "screenshots"
@@ -90,4 +93,4 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     page.screenshot(path=str(shots / "jupyterlab-sightings-map.png"))
     context.close()
     assert errors == [], errors
-    assert (folder / "sightings_map-sightings.csv").exists()
+    assert (folder / "data" / "lab" / "sightings_map-sightings.csv").exists()  # git-ignored, not next to the notebook

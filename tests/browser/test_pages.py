@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from butterfly_lib.config import PROJECT_ROOT
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.index_cards import data_kinds
 from butterfly_lib.site.navigation import notebook_pages, site_pages
 

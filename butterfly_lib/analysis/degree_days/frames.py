@@ -12,9 +12,9 @@ import pandas as pd
 
 from butterfly_lib.analysis.degree_days.methods import DOUBLE_METHODS, degree_days_array, validate
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DegreeDays
 
 REQUIRED = ("date", "tmin", "tmax")
-UNITS = ("F", "C")
 
 
 def _check_frame(frame: pd.DataFrame) -> None:
@@ -80,24 +80,15 @@ def read_temperature_csv(path_or_buffer: str | IO[str]) -> pd.DataFrame:
     return frame
 
 
-def daily_degree_days(
-    frame: pd.DataFrame,
-    *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "modified-average",
-    cutoff: str = "horizontal",
-    units: str = "F",
-) -> pd.DataFrame:
-    """Copy of ``frame`` (columns ``date, tmin, tmax`` in ``units``) with the daily degree days in ``dd``.
+def daily_degree_days(frame: pd.DataFrame, dd: DegreeDays) -> pd.DataFrame:
+    """Copy of ``frame`` (columns ``date, tmin, tmax`` in ``dd.units``) with the daily degree days in ``dd``.
 
-    Thresholds are in ``units`` ("F" or "C"). Rows are put in date order. For the double methods the next
+    Thresholds, method and cutoff come from ``dd``. Rows are put in date order. For the double methods the next
     day's minimum is taken from the row dated one day later; when there is none (last day, or a gap) the
     day's own minimum is used. Missing temperatures give a missing ``dd``. ``attrs`` are kept and
     ``attrs["degree_days"]`` records method, cutoff, thresholds and units.
     """
-    if units not in UNITS:
-        raise InvalidInput("units", units, "F or C")
+    lower, upper, method, cutoff, units = dd.lower, dd.upper, dd.method, dd.cutoff, dd.units
     canonical = validate(method, cutoff, lower, upper)
     _check_frame(frame)
     out = frame.copy()

@@ -51,17 +51,9 @@ from typing import Any
 import numpy as np
 
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DD_CUTOFFS as CUTOFFS
+from butterfly_lib.settings import DD_METHODS as METHODS
 
-METHODS = (
-    "single-sine",
-    "double-sine",
-    "single-triangle",
-    "double-triangle",
-    "simple-average",
-    "simple-average-2",
-    "modified-average",
-)
-CUTOFFS = ("horizontal", "vertical", "intermediate")
 ALIASES = {"modified-average": "simple-average-2"}
 DOUBLE_METHODS = ("double-sine", "double-triangle")
 
@@ -217,10 +209,10 @@ def degree_days_array(
     tmin: np.ndarray,
     tmax: np.ndarray,
     *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "single-sine",
-    cutoff: str = "horizontal",
+    lower: float,
+    upper: float,
+    method: str,
+    cutoff: str,
     tmin_next: np.ndarray | None = None,
 ) -> np.ndarray:
     """Degree days for numpy arrays of any shape (time on the last axis); float32 in gives float32 out."""
@@ -258,10 +250,10 @@ def degree_days(
     tmin: Any,
     tmax: Any,
     *,
-    lower: float = 50.0,
-    upper: float = 86.0,
-    method: str = "single-sine",
-    cutoff: str = "horizontal",
+    lower: float,
+    upper: float,
+    method: str,
+    cutoff: str,
     tmin_next: Any = None,
 ) -> Any:
     """Daily degree days from daily minimum and maximum temperature.

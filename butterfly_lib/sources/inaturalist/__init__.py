@@ -9,13 +9,13 @@ Public names:
 - ``species_counts(where, window, *, taxon_id, quality_grades, with_family)``, ``species_this_week(where, as_of,
   days_back, days_ahead)``, ``species_this_year(where, as_of)``
 - ``observations(where, window, *, taxon_id, quality_grades, max_results)``, ``sightings_this_week(...)``
-- ``week_of_year(where, taxon_id)`` (alias ``seasonality``)
+- ``seasonality(where, taxon_id)``: observations per week of the year, all years
 - ``taxa(ids, *, with_family, missing)``, ``taxon(id)``, ``TaxonNotFound``
 - windows: ``DateRange``, ``AcrossYears``, ``this_year``, ``this_week``; places: ``BBox``, ``InatPlace``
   (or a ``butterfly_lib.place.Place``)
 """
 
-from butterfly_lib.sources.inaturalist.histogram import seasonality, week_of_year
+from butterfly_lib.sources.inaturalist.histogram import seasonality
 from butterfly_lib.sources.inaturalist.observations import observations, sightings_this_week
 from butterfly_lib.sources.inaturalist.places import BBox, InatPlace
 from butterfly_lib.sources.inaturalist.species_counts import (
@@ -42,5 +42,4 @@ __all__ = [
     "taxon",
     "this_week",
     "this_year",
-    "week_of_year",
 ]

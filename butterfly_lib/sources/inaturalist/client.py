@@ -10,17 +10,14 @@ requests, and a repeated call is served from the cache without a request.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import requests
 
-from butterfly_lib import config
 from butterfly_lib.errors import SourceError
 from butterfly_lib.http import Fetched, Tier, encode_params, fetch
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.provenance import Provenance
 
 SOURCE = "inaturalist"
 OBSERVATIONS_PER_PAGE = 200  # the API's maximum for /observations
@@ -28,9 +25,9 @@ SPECIES_COUNTS_PER_PAGE = 500  # species_counts allows more per page (the record
 RESULT_CAP = 10_000  # page * per_page may not exceed this
 
 
-def url_for(path: str, params: Mapping[str, Any] | None = None) -> str:
-    """The full URL of ``path`` under the configured base URL (with ``params``, as ``fetch`` would send it)."""
-    url = f"{config.base_url(SOURCE)}/{path.lstrip('/')}"
+def url_for(session: ButterflySession, path: str, params: Mapping[str, Any] | None = None) -> str:
+    """The full URL of ``path`` under the session's iNaturalist base URL (with ``params``, as ``fetch`` sends it)."""
+    url = session.url(SOURCE, path)
     if params:
         url = requests.Request("GET", url, params=encode_params(params)).prepare().url or url
     return url
@@ -43,12 +40,12 @@ def get(
     tier: Tier,
     check: Callable[[Any], None] | None = None,
     location: str = "",
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> Fetched:
     """One GET of ``path`` through the shared cache; ``check`` rejects a body (it is then not cached)."""
     return fetch(
         SOURCE,
-        url_for(path),
+        url_for(session, path),
         params,
         tier=tier,
         expected="json",
@@ -59,6 +56,7 @@ def get(
 
 
 def envelope_check(
+    session: ButterflySession,
     path: str,
     params: Mapping[str, Any] | None,
     results_type: type = list,
@@ -68,7 +66,7 @@ def envelope_check(
 
     ``parse(results, url)``, when given, must accept the records too, so a body with a broken record is
     rejected inside ``fetch`` (never cached, and a good expired copy is served instead)."""
-    url = url_for(path, params)
+    url = url_for(session, path, params)
 
     def check(data: Any) -> None:
         if not isinstance(data, dict):
@@ -97,7 +95,7 @@ def pages(
     per_page: int,
     tier: Tier,
     location: str = "",
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     max_results: int | None = None,
     parse: Callable[[Any, str], Any] | None = None,
 ) -> Iterator[Fetched]:
@@ -107,7 +105,7 @@ def pages(
     page = 1
     while True:
         q = {**params, "per_page": per_page, "page": page}
-        check = envelope_check(path, q, parse=parse)
+        check = envelope_check(session, path, q, parse=parse)
         fetched = get(path, q, tier=tier, check=check, location=location, session=session)
         yield fetched
         results = fetched.data["results"]
@@ -133,7 +131,7 @@ def pages_by_id(
     tier: Tier,
     max_results: int,
     location: str = "",
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     parse: Callable[[Any, str], Any] | None = None,
 ) -> Iterator[Fetched]:
     """Walk ``order_by=id&order=asc`` pages with ``id_above`` = the highest id seen so far.
@@ -150,7 +148,7 @@ def pages_by_id(
         q = {**params, "order_by": "id", "order": "asc", "per_page": want}
         if cursor is not None:
             q["id_above"] = cursor
-        check = envelope_check(path, q, parse=parse)
+        check = envelope_check(session, path, q, parse=parse)
         fetched = get(path, q, tier=tier, check=check, location=location, session=session)
         yield fetched
         results = fetched.data["results"]
@@ -172,37 +170,3 @@ def pages_by_id(
 def _short_page(data: dict, asked: int) -> bool:
     """A page shorter than the page size the server confirms it used is the last one."""
     return data.get("per_page") == asked and len(data["results"]) < asked
-
-
-def expected_pages(n: int, per_page: int) -> int:
-    """Requests needed for ``n`` results at ``per_page`` (at least one, to learn that there are none)."""
-    return max(1, math.ceil(n / per_page))
-
-
-def combine(
-    provs: list[Provenance], *, notice: str = "", parameters: Mapping[str, Any] | None = None
-) -> Provenance:
-    """One provenance for a dataset built from several requests: the first request's, with every URL listed,
-    cached only if all were, stale if any was, the earliest fetch time and expiry, and all notices joined."""
-    if not provs:
-        raise ValueError("no provenance to combine")
-    first = provs[0]
-    fetched = [p.fetched_at for p in provs if p.fetched_at is not None]
-    expires = [p.expires for p in provs if p.expires is not None]
-    notices = list(dict.fromkeys(n for n in [*(p.notice for p in provs), notice] if n))
-    kinds = {p.kind for p in provs}
-    kind = "simulated" if "simulated" in kinds else "derived" if "derived" in kinds else first.kind
-    params: dict[str, Any] = {**first.parameters, **(parameters or {})}
-    if len(provs) > 1:
-        params["requests"] = len(provs)
-        params["urls"] = [p.url for p in provs]
-    return first.with_(
-        fetched_at=min(fetched) if fetched else None,
-        expires=min(expires) if expires else None,
-        from_cache=all(p.from_cache for p in provs),
-        stale=any(p.stale for p in provs),
-        offline=any(p.offline for p in provs),
-        kind=kind,
-        notice="; ".join(notices),
-        parameters=params,
-    )

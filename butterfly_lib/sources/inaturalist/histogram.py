@@ -13,7 +13,6 @@ import pandas as pd
 from butterfly_lib.errors import SourceError
 from butterfly_lib.http import Tier
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND
 from butterfly_lib.provenance import attach
 from butterfly_lib.sources.inaturalist import client, parse, validate
 from butterfly_lib.sources.inaturalist.places import place_label
@@ -22,12 +21,12 @@ from butterfly_lib.sources.inaturalist.query import search_params
 PATH = "observations/histogram"
 
 
-def week_of_year(
-    where: object = PORTLAND,
+def seasonality(
+    where: object,
     taxon_id: int | str = validate.BUTTERFLIES,
     *,
     quality_grades: str | Iterable[str] = validate.DEFAULT_QUALITY_GRADES,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Columns: week (1..53, iNaturalist's week of the year), count (observations, all years; Int64)."""
     params = {
@@ -40,6 +39,7 @@ def week_of_year(
         params,
         tier=Tier.CURRENT,
         check=client.envelope_check(
+            session,
             PATH, params, dict, parse=lambda results, url: _weeks({"results": results}, url)
         ),
         location=place_label(where),
@@ -54,5 +54,3 @@ def _weeks(data: dict, url: str) -> pd.DataFrame:
         raise SourceError(client.SOURCE, url, f"weeks outside 1..53: {frame['week'].tolist()[:5]}")
     return frame
 
-
-seasonality = week_of_year

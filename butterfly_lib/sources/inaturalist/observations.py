@@ -18,8 +18,7 @@ from typing import Any
 import pandas as pd
 
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND
-from butterfly_lib.provenance import attach
+from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.inaturalist import client, parse, validate
 from butterfly_lib.sources.inaturalist.places import place_label
 from butterfly_lib.sources.inaturalist.query import search_params
@@ -30,13 +29,13 @@ DEFAULT_MAX_RESULTS = 10_000
 
 
 def observations(
-    where: object = PORTLAND,
+    where: object,
     window: Window | None = None,
     *,
     taxon_id: int | str = validate.BUTTERFLIES,
     quality_grades: str | Iterable[str] = validate.DEFAULT_QUALITY_GRADES,
     max_results: int = DEFAULT_MAX_RESULTS,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Observations in ``where`` during ``window`` (default: 14 days back to 7 ahead of today, all years).
 
@@ -87,7 +86,7 @@ def observations(
     if not inside.all():
         notices.append(f"{int((~inside).sum())} observation(s) outside the window dropped")
         frame = frame[inside].reset_index(drop=True)
-    prov = client.combine(
+    prov = combine(
         [f.provenance for f in fetches],
         notice="; ".join(notices),
         parameters={"window": window.label, "matched": matched, "max_results": max_results},
@@ -96,7 +95,7 @@ def observations(
 
 
 def sightings_this_week(
-    where: object = PORTLAND,
+    where: object,
     as_of: date | str | None = None,
     days_back: int = 14,
     days_ahead: int = 7,

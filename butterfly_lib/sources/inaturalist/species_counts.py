@@ -17,8 +17,7 @@ from typing import Any
 import pandas as pd
 
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND
-from butterfly_lib.provenance import attach
+from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.inaturalist import client, parse, validate
 from butterfly_lib.sources.inaturalist.places import place_label
 from butterfly_lib.sources.inaturalist.query import search_params
@@ -29,13 +28,13 @@ PATH = "observations/species_counts"
 
 
 def species_counts(
-    where: object = PORTLAND,
+    where: object,
     window: Window | None = None,
     *,
     taxon_id: int | str = validate.BUTTERFLIES,
     quality_grades: str | Iterable[str] = validate.DEFAULT_QUALITY_GRADES,
     with_family: bool = False,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Taxa observed in ``where`` during ``window`` (default: 14 days back to 7 ahead of today, all years).
 
@@ -79,7 +78,7 @@ def species_counts(
             columns=["taxon_id", "family_id", "family", "family_common_name"],
         ).astype({"taxon_id": "Int64", "family_id": "Int64"})
         frame = frame.merge(fam_frame, on="taxon_id", how="left")
-    prov = client.combine(
+    prov = combine(
         [f.provenance for f in fetches],
         notice="; ".join(notices),
         parameters={"window": window.label, "queries": [_describe(q) for q in window.queries()]},
@@ -103,7 +102,7 @@ def _describe(q: dict[str, Any]) -> str:
 
 
 def species_this_week(
-    where: object = PORTLAND,
+    where: object,
     as_of: date | str | None = None,
     days_back: int = 14,
     days_ahead: int = 7,
@@ -114,7 +113,7 @@ def species_this_week(
 
 
 def species_this_year(
-    where: object = PORTLAND, as_of: date | str | None = None, **kwargs: Any
+    where: object, as_of: date | str | None = None, **kwargs: Any
 ) -> pd.DataFrame:
     """Taxa seen from January 1 to ``as_of`` of ``as_of``'s year."""
     return species_counts(where, this_year(as_of or date.today()), **kwargs)

@@ -17,7 +17,7 @@ import pandas as pd
 from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.http import Fetched, Tier
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.provenance import attach
+from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.inaturalist import client, parse, validate
 
 BATCH = 30
@@ -29,7 +29,7 @@ class TaxonNotFound(SourceError):
 
 
 def fetch_taxa_records(
-    ids: list[int], session: ButterflySession | None = None
+    ids: list[int], session: ButterflySession
 ) -> tuple[list[dict[str, Any]], list[Fetched]]:
     """Raw taxon records for ``ids`` (batched); the answers' provenance in the second element."""
     records: list[dict[str, Any]] = []
@@ -37,7 +37,7 @@ def fetch_taxa_records(
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         path = "taxa/" + ",".join(str(i) for i in chunk)
-        check = client.envelope_check(path, None, parse=parse.taxa_frame)
+        check = client.envelope_check(session, path, None, parse=parse.taxa_frame)
         fetched = client.get(path, None, tier=Tier.REFERENCE, check=check, session=session)
         fetches.append(fetched)
         records.extend(fetched.data["results"])
@@ -45,7 +45,7 @@ def fetch_taxa_records(
 
 
 def families(
-    records: Iterable[dict[str, Any]], session: ButterflySession | None = None
+    records: Iterable[dict[str, Any]], session: ButterflySession
 ) -> tuple[dict[int, tuple[int | None, str | None, str | None]], list[Fetched]]:
     """taxon id -> (family id, family name, family common name) for taxon records carrying ``ancestor_ids``
     (and maybe ``ancestors``); unknown ranks are looked up in one batched call."""
@@ -90,7 +90,7 @@ def taxa(
     *,
     with_family: bool = True,
     missing: str = "error",
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Taxa by id. Columns: taxon_id, name, common_name, rank, rank_level, photo_url (medium), photo_attribution,
     iconic_taxon_name, parent_id, ancestor_ids, and with ``with_family`` family_id, family, family_common_name.
@@ -119,11 +119,11 @@ def taxa(
         )
         frame["family"] = [fam.get(int(t), (None,) * 3)[1] for t in frame["taxon_id"]]
         frame["family_common_name"] = [fam.get(int(t), (None,) * 3)[2] for t in frame["taxon_id"]]
-    prov = client.combine([f.provenance for f in fetches], notice=notice, parameters={"ids": wanted})
+    prov = combine([f.provenance for f in fetches], notice=notice, parameters={"ids": wanted})
     return attach(frame, prov)
 
 
-def taxon(taxon_id: int | str, *, session: ButterflySession | None = None) -> pd.Series:
+def taxon(taxon_id: int | str, *, session: ButterflySession) -> pd.Series:
     """One taxon's row (see ``taxa``); raises ``TaxonNotFound`` if iNaturalist does not know the id."""
     frame = taxa([taxon_id], session=session)
     row = frame.iloc[0].copy()

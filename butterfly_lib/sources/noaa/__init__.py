@@ -5,14 +5,14 @@ Look here for station temperatures (GDD history, normals, a cross-check of the g
 Portland airport record (1940-10-14 … 2024-12-09). Gaps stay NaN and are counted in ``attrs["missing"]``.
 See README.md.
 
-Public names: ``noaa_daily``, ``load_station_csv``, ``parse_daily_summaries``, ``DEFAULT_STATION``.
+Public names: ``noaa_daily``, ``load_station_csv``, ``parse_daily_summaries``, ``bundled_path``.
 """
 
 from butterfly_lib.sources.noaa.daily_summaries import (
-    DEFAULT_STATION,
+    bundled_path,
     load_station_csv,
     noaa_daily,
     parse_daily_summaries,
 )
 
-__all__ = ["DEFAULT_STATION", "load_station_csv", "noaa_daily", "parse_daily_summaries"]
+__all__ = ["bundled_path", "load_station_csv", "noaa_daily", "parse_daily_summaries"]

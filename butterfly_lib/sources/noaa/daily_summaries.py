@@ -14,32 +14,29 @@ Open-Meteo's tz-aware ``date`` by calendar day (``.dt.date``).
 from __future__ import annotations
 
 import io
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
 
-from butterfly_lib import config
 from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.http import encode_params, fetch, tier_for_range
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import Place
+from butterfly_lib.place import STATION_PATTERN, Place
 from butterfly_lib.provenance import Provenance, attach
+from butterfly_lib.settings import DEFAULT_ENDPOINTS
 
 SOURCE = "noaa"
-DEFAULT_STATION = "USW00024229"
 BUNDLED_FILE = "USW00024229_portland_airport_1940-2024.csv"
 #: CSV column -> frame column, for the values this parser reads
 VALUE_COLUMNS: dict[str, str] = {"TMAX": "tmax_f", "TMIN": "tmin_f", "PRCP": "prcp_in"}
 EXPECTED_HEADER = ("STATION", "NAME", "DATE", *VALUE_COLUMNS)
 FIRST_GHCN_DAY = date(1763, 1, 1)
-_STATION_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{9}$")
 
 
-def noaa_url() -> str:
-    return config.base_url("noaa") + "/"
+def noaa_url(session: ButterflySession) -> str:
+    return session.url(SOURCE)
 
 
 def request_params(
@@ -129,7 +126,7 @@ def _check_station(station: str | Place) -> str:
         if station.noaa_station is None:
             raise InvalidInput("station", station.name, "a Place with noaa_station set, or a GHCN-Daily id")
         return station.noaa_station
-    if not isinstance(station, str) or not _STATION_RE.match(station):
+    if not isinstance(station, str) or not STATION_PATTERN.match(station):
         raise InvalidInput(
             "station", station, "a GHCN-Daily station id such as 'USW00024229' (11 characters)"
         )
@@ -148,11 +145,11 @@ def _as_date(name: str, value: object) -> date:
 
 
 def noaa_daily(
-    station: str | Place = DEFAULT_STATION,
-    start: date | str = date(1991, 1, 1),
-    end: date | str = date(2020, 12, 31),
+    station: str | Place,
+    start: date | str,
+    end: date | str,
     *,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Daily TMAX/TMIN/PRCP of ``station`` (id or a Place with ``noaa_station``) for ``start..end``, one request.
@@ -170,7 +167,7 @@ def noaa_daily(
         raise InvalidInput("start", start.isoformat(), f"a date on or after {FIRST_GHCN_DAY.isoformat()}")
     if end > today:
         raise InvalidInput("end", end.isoformat(), f"a date on or before today ({today.isoformat()})")
-    url = noaa_url()
+    url = noaa_url(session)
 
     def parse(text: str, full_url: str = url) -> pd.DataFrame:
         return parse_daily_summaries(text, url=full_url, station=station, start=start, end=end)
@@ -194,17 +191,18 @@ def _with_gap_notice(prov: Provenance, frame: pd.DataFrame) -> Provenance:
     return prov.with_(notice="; ".join(n for n in (prov.notice, note) if n))
 
 
-def bundled_path() -> Path:
-    return config.data_dir() / "noaa" / BUNDLED_FILE
+def bundled_path(noaa_dir: Path) -> Path:
+    """The bundled Portland airport record (1940-10-14 … 2024-12-09) in ``noaa_dir`` (``settings.paths.noaa_dir``)."""
+    return Path(noaa_dir) / BUNDLED_FILE
 
 
-def load_station_csv(path: str | Path | None = None) -> pd.DataFrame:
-    """A bundled Access Data Service CSV (default: Portland airport 1940-10-14 … 2024-12-09), parsed like a response.
+def load_station_csv(path: str | Path) -> pd.DataFrame:
+    """A bundled Access Data Service CSV (such as ``bundled_path(...)``), parsed like a response.
 
     Provenance: source ``noaa``, kind observed, URL = the Access Data Service request that returns this file,
     notice "bundled copy".
     """
-    path = Path(path) if path is not None else bundled_path()
+    path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -217,7 +215,7 @@ def load_station_csv(path: str | Path | None = None) -> pd.DataFrame:
     first, last = frame["date"].iloc[0].date(), frame["date"].iloc[-1].date()
     station = str(frame["station"].iloc[0])
     query = urlencode(encode_params(request_params(station, first, last, data_types)))
-    url = f"{config.BASE_URLS['noaa'][1]}?{query}"
+    url = f"{DEFAULT_ENDPOINTS[SOURCE]}?{query}"
     mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     prov = Provenance(
         source=SOURCE, url=url, fetched_at=mtime, expires=None, from_cache=True, location=station,

@@ -18,19 +18,17 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from butterfly_lib import config
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.http import fetch, tier_for_range
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND, Place
-from butterfly_lib.provenance import attach
+from butterfly_lib.place import Place
+from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.open_meteo.common import (
     ARCHIVE_FIRST_DAY,
     DAILY_VARIABLES,
     check_span,
     check_variables,
     checker,
-    combine_provenance,
     days_between,
     local_today,
     parse_block,
@@ -50,8 +48,8 @@ ARCHIVE_DEFAULT: tuple[str, ...] = (
 ARCHIVE_MODELS = (None, "best_match", "era5", "era5_land", "era5_seamless", "ecmwf_ifs")
 
 
-def archive_url() -> str:
-    return config.base_url("open_meteo_archive") + "/archive"
+def archive_url(session: ButterflySession) -> str:
+    return session.url(SOURCE, "archive")
 
 
 def check_model(model: str | None) -> str | None:
@@ -67,7 +65,7 @@ def archive_daily(
     *,
     variables: Sequence[str] = ARCHIVE_DEFAULT,
     model: str | None = None,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Daily archive values for ``place`` from ``start`` to ``end`` (inclusive, local days), one request.
@@ -80,7 +78,7 @@ def archive_daily(
     model = check_model(model)
     today = today or local_today(place.timezone)
     start, end = check_span(start, end, first=ARCHIVE_FIRST_DAY, last=today)
-    url = archive_url()
+    url = archive_url(session)
     params = {
         "latitude": place.latitude,
         "longitude": place.longitude,
@@ -121,13 +119,13 @@ def archive_daily(
 
 
 def daily_through_today(
-    place: Place = PORTLAND,
+    place: Place,
     start: date | str | None = None,
     as_of: date | str | None = None,
     *,
     variables: Sequence[str] = ("temperature_2m_max", "temperature_2m_min"),
     model: str | None = None,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     today: date | None = None,
 ) -> pd.DataFrame:
     """A gap-free daily series from ``start`` (default 1 January of this year) to ``as_of`` (default today).
@@ -179,5 +177,5 @@ def daily_through_today(
     out.attrs = {}
     stitched = "archive + forecast past_days stitched: archive up to its last complete day, forecast after (column 'source')"
     return attach(
-        out, combine_provenance([arch_prov, fc_prov], "; ".join(n for n in (stitched, notice) if n))
+        out, combine([arch_prov, fc_prov], notice="; ".join(n for n in (stitched, notice) if n))
     )

@@ -20,8 +20,6 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.errors import InvalidInput, SourceError
-from butterfly_lib.http import Fetched
-from butterfly_lib.provenance import Provenance
 from butterfly_lib.sources.open_meteo.weather_codes import weather_label
 
 
@@ -282,30 +280,6 @@ def checker(parse: Callable[[Any], object]) -> Callable[[Any], None]:
 
 def place_location(name: str, latitude: float, longitude: float) -> str:
     return name or f"{latitude:.4f},{longitude:.4f}"
-
-
-def combine_provenance(parts: Sequence[Fetched | Provenance], notice: str = "") -> Provenance:
-    """One provenance for a dataset built from several requests: the first, listing every URL, stale or offline
-    if any part is, and simulated or derived if any part is."""
-    provs = [p.provenance if isinstance(p, Fetched) else p for p in parts]
-    first = provs[0]
-    if len(provs) == 1 and not notice:
-        return first
-    params = dict(first.parameters)
-    params["urls"] = [p.url for p in provs]
-    expiries = [p.expires for p in provs if p.expires is not None]
-    notices = [n for n in [*(p.notice for p in provs), notice] if n]
-    kinds = {p.kind for p in provs}
-    kind = next((k for k in ("simulated", "derived") if k in kinds), "observed")  # the least direct part wins
-    return first.with_(
-        kind=kind,
-        parameters=params,
-        expires=min(expiries) if expiries else None,
-        from_cache=all(p.from_cache for p in provs),
-        stale=any(p.stale for p in provs),
-        offline=any(p.offline for p in provs),
-        notice="; ".join(dict.fromkeys(notices)),
-    )
 
 
 def days_between(a: date, b: date) -> int:

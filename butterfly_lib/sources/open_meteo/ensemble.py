@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from butterfly_lib import config
 from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.http import Tier, fetch
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import attach
 from butterfly_lib.sources.open_meteo.common import (
     DAILY_VARIABLES,
@@ -46,8 +45,8 @@ HOURLY_DEFAULT: tuple[str, ...] = ("temperature_2m", "sunshine_duration")
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 
 
-def ensemble_url() -> str:
-    return config.base_url("open_meteo_ensemble") + "/ensemble"
+def ensemble_url(session: ButterflySession) -> str:
+    return session.url(SOURCE, "ensemble")
 
 
 def _member_keys(block: dict, variable: str) -> list[tuple[int, str]]:
@@ -95,13 +94,13 @@ def parse_ensemble(
 
 
 def ensemble(
-    place: Place = PORTLAND,
+    place: Place,
     *,
     model: str = DEFAULT_MODEL,
     variables: Sequence[str] | None = None,
     resolution: str = "daily",
     forecast_days: int = 16,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> xr.Dataset:
     """All members of ``model`` for ``place``: a Dataset with dims ``member`` (0 = control) × ``time``.
 
@@ -118,7 +117,7 @@ def ensemble(
         variables or (DAILY_DEFAULT if resolution == "daily" else HOURLY_DEFAULT), table, resolution
     )
     forecast_days = check_int("forecast_days", forecast_days, 1, ENSEMBLE_MODELS[model])
-    url = ensemble_url()
+    url = ensemble_url(session)
     params = {
         "latitude": place.latitude,
         "longitude": place.longitude,

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from butterfly_lib import config
 from butterfly_lib.http import Tier, fetch
 from butterfly_lib.http.session import ButterflySession
-from butterfly_lib.place import PORTLAND, Place
+from butterfly_lib.place import Place
 from butterfly_lib.provenance import attach
 from butterfly_lib.sources.open_meteo.common import (
     DAILY_VARIABLES,
@@ -45,17 +44,17 @@ DAILY_DEFAULT: tuple[str, ...] = (
 MINUTELY_DEFAULT: tuple[str, ...] = ("sunshine_duration", "is_day")
 
 
-def forecast_url() -> str:
-    return config.base_url("open_meteo_forecast") + "/forecast"
+def forecast_url(session: ButterflySession) -> str:
+    return session.url(SOURCE, "forecast")
 
 
 def forecast_daily(
-    place: Place = PORTLAND,
+    place: Place,
     *,
     forecast_days: int = MAX_FORECAST_DAYS,
     past_days: int = 0,
     variables: Sequence[str] = DAILY_DEFAULT,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Daily forecast for ``place``: one row per local day, ``past_days`` before today to ``forecast_days`` ahead.
 
@@ -66,7 +65,7 @@ def forecast_daily(
     variables = check_variables(variables, DAILY_VARIABLES, "daily")
     forecast_days = check_int("forecast_days", forecast_days, 1, MAX_FORECAST_DAYS)
     past_days = check_int("past_days", past_days, 0, MAX_PAST_DAYS)
-    url = forecast_url()
+    url = forecast_url(session)
     params = {
         "latitude": place.latitude,
         "longitude": place.longitude,
@@ -92,11 +91,11 @@ def forecast_daily(
 
 
 def forecast_minutely_15(
-    place: Place = PORTLAND,
+    place: Place,
     *,
     days: int = 3,
     variables: Sequence[str] = MINUTELY_DEFAULT,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
 ) -> pd.DataFrame:
     """Quarter-hourly values for the next ``days`` days from now (``forecast_minutely_15 = 96 × days``).
 
@@ -106,7 +105,7 @@ def forecast_minutely_15(
     """
     variables = check_variables(variables, SUBDAILY_VARIABLES, "minutely_15")
     days = check_int("days", days, 1, MAX_MINUTELY_DAYS)
-    url = forecast_url()
+    url = forecast_url(session)
     params = {
         "latitude": place.latitude,
         "longitude": place.longitude,

@@ -20,7 +20,7 @@ from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.http import Tier, fetch, tier_for_range
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.place import check_timezone
-from butterfly_lib.provenance import attach
+from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.open_meteo.archive import ARCHIVE_DEFAULT, archive_url, check_model
 from butterfly_lib.sources.open_meteo.archive import SOURCE as ARCHIVE_SOURCE
 from butterfly_lib.sources.open_meteo.common import (
@@ -30,7 +30,6 @@ from butterfly_lib.sources.open_meteo.common import (
     check_span,
     check_variables,
     checker,
-    combine_provenance,
     local_today,
     locations,
     parse_block,
@@ -54,7 +53,7 @@ def daily_at_points(
     model: str | None = None,
     timezone: str = "America/Los_Angeles",
     chunk: int = MAX_LOCATIONS_PER_REQUEST,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Daily values at the grid cells of the given points, ``start..end`` (local days in ``timezone``).
@@ -70,14 +69,14 @@ def daily_at_points(
     if endpoint == "archive":
         model = check_model(model)
         start, end = check_span(start, end, first=ARCHIVE_FIRST_DAY, last=today)
-        source, url, tier = ARCHIVE_SOURCE, archive_url(), tier_for_range(end, today=today)
+        source, url, tier = ARCHIVE_SOURCE, archive_url(session), tier_for_range(end, today=today)
     elif endpoint == "forecast":
         if model not in (None, "best_match"):
             raise InvalidInput("model", model, "None or 'best_match' for the forecast endpoint")
         first = today - timedelta(days=MAX_PAST_DAYS)
         last = today + timedelta(days=MAX_FORECAST_DAYS - 1)
         start, end = check_span(start, end, first=first, last=last)
-        source, url, tier = FORECAST_SOURCE, forecast_url(), Tier.LIVE
+        source, url, tier = FORECAST_SOURCE, forecast_url(session), Tier.LIVE
     else:
         raise InvalidInput("endpoint", endpoint, "'archive' or 'forecast'")
     resolution = grid_degrees(model)
@@ -140,7 +139,7 @@ def daily_at_points(
     out.attrs["resolution_deg"] = resolution
     n = math.ceil(len(cells) / chunk)
     return attach(
-        out, combine_provenance(fetched, f"{len(cells)} grid cells of {resolution}° in {n} request(s)")
+        out, combine([f.provenance for f in fetched], notice=f"{len(cells)} grid cells of {resolution}° in {n} request(s)")
     )
 
 
@@ -152,7 +151,7 @@ def daily_at_dated_points(
     timezone: str = "America/Los_Angeles",
     variables: Sequence[str] = ARCHIVE_DEFAULT,
     model: str | None = None,
-    session: ButterflySession | None = None,
+    session: ButterflySession,
     today: date | None = None,
 ) -> pd.DataFrame:
     """Archive weather at points that each have their own day (sightings): one ``daily_at_points`` call per
@@ -181,4 +180,4 @@ def daily_at_dated_points(
     out = pd.concat(frames, ignore_index=True)
     out.attrs = {"resolution_deg": frames[0].attrs.get("resolution_deg")}
     provs = [f.attrs["provenance"] for f in frames]
-    return attach(out, combine_provenance(provs, f"{len(frames)} year(s) of sightings, one request set per year"))
+    return attach(out, combine(provs, notice=f"{len(frames)} year(s) of sightings, one request set per year"))

@@ -1,7 +1,9 @@
 """WMO weather interpretation codes (WW) as Open-Meteo reports them in ``weather_code``, with English labels.
 
-Look here to turn a code into words (``weather_label``) or to add a code. The table is the subset of WMO code
-table 4677 that Open-Meteo documents for its ``weather_code`` variable.
+Look here to turn a code into words (``weather_label``), to read a frame's condition whether or not it carries
+the label column (``condition``), or to add a code. The table is the subset of WMO code table 4677 that
+Open-Meteo documents for its ``weather_code`` variable. Open-Meteo's *daily* code is the most severe hour of the
+day, not the day's typical sky.
 """
 
 from __future__ import annotations
@@ -41,10 +43,20 @@ WEATHER_CODES: dict[int, str] = {
 
 
 def weather_label(codes: pd.Series) -> pd.Series:
-    """Labels for a series of codes; a missing code stays missing, an unlisted one reads ``"WMO code N"``."""
-    labels = codes.map(WEATHER_CODES)
-    unknown = codes.notna() & labels.isna()
-    if unknown.any():
-        labels = labels.astype(object)
-        labels[unknown] = "WMO code " + codes[unknown].astype("Int64").astype(str)
+    """Labels for a series of codes; a missing code stays missing (``<NA>``), an unlisted one reads
+    ``"WMO code N"``."""
+    num = pd.to_numeric(codes, errors="coerce").astype("Int64")
+    labels = num.map(WEATHER_CODES, na_action="ignore").astype("object")
+    unknown = num.notna() & labels.isna()
+    labels[unknown] = "WMO code " + num[unknown].astype(str)
     return labels.astype("string")
+
+
+def condition(frame: pd.DataFrame) -> pd.Series:
+    """The frame's ``weather`` label column where present and filled, else ``weather_label(weather_code)``."""
+    fallback = (
+        weather_label(frame["weather_code"]) if "weather_code" in frame else pd.Series(pd.NA, index=frame.index)
+    ).astype("string")
+    if "weather" in frame:
+        return frame["weather"].astype("string").fillna(fallback)
+    return fallback

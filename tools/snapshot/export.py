@@ -16,7 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from butterfly_lib.snapshot.responders import INPUTS_HEADER, KIND_HEADER, NOTICE_HEADER
+from butterfly_lib.http.fetch import KIND_HEADER, NOTICE_HEADER
+from butterfly_lib.http.snapshot import INPUTS_HEADER
 
 GZIP_ABOVE = 256_000
 MANIFEST = "manifest.json"
@@ -85,8 +86,8 @@ def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
 
 
 def provenance_doc(manifest: dict) -> str:
-    from butterfly_lib.snapshot import fake_open_meteo as om
-    from butterfly_lib.snapshot import recordings as rec
+    from tools.snapshot import fake_open_meteo as om
+    from tools.snapshot import recordings as rec
 
     as_of = manifest["as_of"]
     codes = "\n".join(f"| {label} | {code} |" for label, code in rec.CONDITION_CODES.items())

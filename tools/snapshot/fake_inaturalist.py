@@ -21,8 +21,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.snapshot import recordings as rec
-from butterfly_lib.snapshot.answer import Answer, NotCovered, floats, ints, query
+from tools.snapshot import recordings as rec
+from tools.snapshot.answer import Answer, NotCovered, floats, ints, query
 
 BROAD_TAXA = {47224: "Papilionoidea", 47157: "Lepidoptera", 47158: "Insecta", 1: "Animalia"}
 MAX_PER_PAGE = 200

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.snapshot import recordings as rec
-from butterfly_lib.snapshot.answer import Answer, NotCovered, floats, ints, query
+from tools.snapshot import recordings as rec
+from tools.snapshot.answer import Answer, NotCovered, floats, ints, query
 
 PORTLAND_LATLON = (45.52, -122.68)
 #: a location this close (degrees) to Portland's own point is Portland; grid cells of sightings are farther

@@ -1,7 +1,7 @@
 """``SnapshotAdapter``: a ``requests`` transport that answers the real API hosts from the bundled recordings.
 
-Look here to see which URL goes to which fake (``route``). It is mounted by ``build_session`` when
-``BUTTERFLY_SNAPSHOT_RECORD=1`` (see ``scripts/build_snapshot.py``): the real clients then make their real
+Look here to see which URL goes to which fake (``route``). ``tools/build_snapshot.py`` mounts it on the
+session the page builders use: the real clients then make their real
 requests, the cache stores the answers under the real cache keys, and ``export`` writes them to
 ``data/snapshot/``. Each answer carries ``X-Butterfly-Kind`` / ``X-Butterfly-Notice`` (which ``fetch`` turns
 into provenance) and ``X-Butterfly-Inputs`` (the recordings it was built from). A request the fakes do not
@@ -10,19 +10,17 @@ cover gets a 404 JSON body naming what is missing.
 
 from __future__ import annotations
 
-import io
 import json
-import os
 from datetime import date
 from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import BaseAdapter
-from requests.structures import CaseInsensitiveDict
-from urllib3 import HTTPResponse
 
-from butterfly_lib.snapshot import fake_inaturalist, fake_noaa, fake_open_meteo
-from butterfly_lib.snapshot.answer import Answer, NotCovered
+from butterfly_lib.http.fetch import KIND_HEADER, NOTICE_HEADER
+from butterfly_lib.http.snapshot import INPUTS_HEADER, make_response
+from tools.snapshot import SNAPSHOT_AS_OF, fake_inaturalist, fake_noaa, fake_open_meteo
+from tools.snapshot.answer import Answer, NotCovered
 
 HOSTS = (
     "api.inaturalist.org",
@@ -31,28 +29,11 @@ HOSTS = (
     "ensemble-api.open-meteo.com",
     "www.ncei.noaa.gov",
 )
-KIND_HEADER = "X-Butterfly-Kind"
-NOTICE_HEADER = "X-Butterfly-Notice"
-INPUTS_HEADER = "X-Butterfly-Inputs"
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    422: "Unprocessable Entity",
-}
-
-
-def snapshot_as_of() -> date:
-    from butterfly_lib.snapshot import SNAPSHOT_AS_OF
-
-    env = os.environ.get("BUTTERFLY_SNAPSHOT_AS_OF")
-    return date.fromisoformat(env) if env else SNAPSHOT_AS_OF
 
 
 def route(url: str, as_of: date | None = None) -> Answer:
     """The answer for a GET of ``url`` (a 404/400 ``Answer`` when the snapshot does not cover it)."""
-    as_of = as_of or snapshot_as_of()
+    as_of = as_of or SNAPSHOT_AS_OF
     parts = urlsplit(url)
     host, path, q = parts.netloc, parts.path.rstrip("/"), parts.query
     try:
@@ -86,26 +67,6 @@ def route(url: str, as_of: date | None = None) -> Answer:
 def _header_safe(text: str) -> str:
     """Header values travel as latin-1; percent-encode anything else (``fetch`` shows them as given)."""
     return text if text.isascii() else quote(text, safe=" ;:,.()/=-_'+*<>[]{}?!&%#@$~|")
-
-
-def make_response(
-    request: requests.PreparedRequest, body: bytes, headers: dict[str, str], status: int = 200
-) -> requests.Response:
-    """A complete ``requests.Response`` (with a raw urllib3 response, as requests-cache needs to store it)."""
-    headers = {**headers, "Content-Length": str(len(body))}
-    resp = requests.Response()
-    resp.status_code = status
-    resp.reason = _REASONS.get(status, "Error")
-    resp.headers = CaseInsensitiveDict(headers)
-    resp.raw = HTTPResponse(
-        body=io.BytesIO(body), headers=headers, status=status, preload_content=False, decode_content=False,
-        request_url=request.url,
-    )  # fmt: skip
-    resp._content = body
-    resp.url = request.url or ""
-    resp.request = request
-    resp.encoding = "utf-8"
-    return resp
 
 
 class SnapshotAdapter(BaseAdapter):

@@ -2,7 +2,7 @@
 cache integrity) and write their outcomes as a table.
 
 Look here to refresh the report without running the whole suite. ``make test`` writes the same report as a
-side effect (the plugin in ``tests/report_plugin.py``). Usage: ``python scripts/reliability_report.py [pytest args]``.
+side effect (the plugin in ``tests/report_plugin.py``). Usage: ``python tools/reliability_report.py [pytest args]``.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from butterfly_lib import config
+from butterfly_lib.settings import Paths
 
 UPSTREAM = "upstream-site"
 NOAA_FILE = "noaa/USW00024229_portland_airport_1940-2024.csv"
@@ -56,7 +56,7 @@ RECORDED_BOX = (44.5, -124.2, 46.5, -121.5)
 
 
 def data_root() -> Path:
-    return config.data_dir()
+    return Paths().data_dir
 
 
 def input_path(name: str) -> Path:

@@ -12,8 +12,8 @@ import csv
 import io
 from datetime import date
 
-from butterfly_lib.snapshot import recordings as rec
-from butterfly_lib.snapshot.answer import Answer, NotCovered, query
+from tools.snapshot import recordings as rec
+from tools.snapshot.answer import Answer, NotCovered, query
 
 PARAMS = frozenset({"dataset", "stations", "dataTypes", "startDate", "endDate", "units", "includeStationName",
                     "format", "includeAttributes"})  # fmt: skip

@@ -1,6 +1,8 @@
 """The ``butterfly degree-days`` calculator: read ``date,tmin,tmax`` from a CSV, write
 ``date,tmin,tmax,dd,cum_dd`` to standard output. Look here for the command's options and output format.
 
+Thresholds default to the planner's rule in the chosen units (50/86 °F, or 10/30 °C with ``--units C``).
+
 ``dd`` and ``cum_dd`` are printed rounded to 2 decimals (``cum_dd`` is the running sum of the unrounded daily
 values); missing values are empty cells. The accumulation starts on ``--biofix`` (MM-DD), by default the
 month and day of the file's first date, and restarts on that day every year; gaps follow the policy of
@@ -13,13 +15,18 @@ import argparse
 import sys
 import warnings
 
-from butterfly_lib.cli import subcommand
+import pandas as pd
 
-METHOD_HELP = "single-sine, double-sine, single-triangle, double-triangle, simple-average, simple-average-2, modified-average"
+from butterfly_lib.analysis.degree_days.accumulate import accumulate
+from butterfly_lib.analysis.degree_days.frames import daily_degree_days, read_temperature_csv
+from butterfly_lib.analysis.degree_days.methods import validate
+from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import DD_CUTOFFS, DD_METHODS, DEFAULTS, UNITS, DegreeDays
+
+METHOD_HELP = ", ".join(DD_METHODS)
 
 
-@subcommand
-def _register_degree_days(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "degree-days",
         help="degree-day calculator: CSV date,tmin,tmax in, CSV date,tmin,tmax,dd,cum_dd out",
@@ -28,11 +35,11 @@ def _register_degree_days(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--input", required=True, help="CSV file with columns date,tmin,tmax ('-' for standard input)"
     )
-    p.add_argument("--lower", type=float, default=50.0, help="lower threshold, in --units (default 50)")
-    p.add_argument("--upper", type=float, default=86.0, help="upper threshold, in --units (default 86)")
+    p.add_argument("--lower", type=float, default=None, help="lower threshold, in --units (default 50 °F / 10 °C)")
+    p.add_argument("--upper", type=float, default=None, help="upper threshold, in --units (default 86 °F / 30 °C)")
     # Methods and cutoffs are validated by the library so the error names the allowed values and exits 2.
     p.add_argument("--method", default="single-sine", help=f"one of: {METHOD_HELP}")
-    p.add_argument("--cutoff", default="horizontal", help="horizontal, vertical or intermediate")
+    p.add_argument("--cutoff", default="horizontal", help=", ".join(DD_CUTOFFS))
     p.add_argument("--units", default="F", help="F or C: units of tmin, tmax and the thresholds (default F)")
     p.add_argument(
         "--biofix", default=None, help="MM-DD on which accumulation restarts (default: first date)"
@@ -40,26 +47,27 @@ def _register_degree_days(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-gap", type=int, default=2, help="longest run of missing days to interpolate (default 2)"
     )
-    p.set_defaults(handler=_degree_days)
+    p.set_defaults(handler=run)
 
 
-def _degree_days(args: argparse.Namespace) -> int:
-    import pandas as pd
+def rule_from_args(args: argparse.Namespace) -> DegreeDays:
+    """The degree-day rule of the command line; missing thresholds follow ``--units``."""
+    if args.units not in UNITS:
+        raise InvalidInput("units", args.units, "F or C")
+    defaults = DEFAULTS.dd.in_units(args.units)
+    lower = defaults.lower if args.lower is None else args.lower
+    upper = defaults.upper if args.upper is None else args.upper
+    validate(args.method, args.cutoff, lower, upper)
+    return DegreeDays(lower=lower, upper=upper, method=args.method, cutoff=args.cutoff, units=args.units)
 
-    from butterfly_lib.analysis.degree_days.accumulate import accumulate
-    from butterfly_lib.analysis.degree_days.frames import daily_degree_days, read_temperature_csv
-    from butterfly_lib.analysis.degree_days.methods import validate
 
-    validate(args.method, args.cutoff, args.lower, args.upper)
+def run(args: argparse.Namespace) -> int:
+    rule = rule_from_args(args)
     source = sys.stdin if args.input == "-" else args.input
     frame = read_temperature_csv(source)
     if frame.empty:
-        from butterfly_lib.errors import InvalidInput
-
         raise InvalidInput("input", args.input, "a CSV with at least one row of date,tmin,tmax")
-    result = daily_degree_days(
-        frame, lower=args.lower, upper=args.upper, method=args.method, cutoff=args.cutoff, units=args.units
-    )
+    result = daily_degree_days(frame, rule)
     biofix = args.biofix or result["date"].iloc[0].strftime("%m-%d")
     if biofix == "02-29":
         biofix = "03-01"

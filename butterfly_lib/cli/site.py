@@ -1,0 +1,82 @@
+"""The ``run`` and ``site`` subcommands.
+
+Look here for the command-line flags. ``butterfly run [--params site.yml] [--offline] [--strict] [--as-of DATE]
+[--only PAGE]`` executes the page notebooks into ``pages/``. ``butterfly site [--params ...] [--offline]
+[--strict]`` runs them, then ``quarto render`` when Quarto is on PATH, else the nbconvert fallback. The flags
+are the last layer of the run's settings (``butterfly_lib.settings.load_settings``): ``BUTTERFLY_STRICT=1``
+is ``--strict`` for runs started by ``quarto render``'s pre-render step, which passes no flags, and
+``BUTTERFLY_SKIP_RUN=1`` makes ``run`` a no-op when the pages were just executed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+
+from butterfly_lib.errors import ButterflyError
+from butterfly_lib.settings import Settings, child_environment, load_settings
+from butterfly_lib.site.modes import choose_mode
+from butterfly_lib.site.runner import run_pages
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--params", default=None, help="places and parameter overrides (default: site.yml)")
+    p.add_argument("--offline", action="store_true", help="use the bundled snapshot, no network")
+    p.add_argument(
+        "--strict", action="store_true", help="fail when the APIs cannot be reached (no snapshot fallback)"
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="execute every page notebook with papermill into pages/")
+    _common(p)
+    p.add_argument("--as-of", default=None, help='date the pages are for (ISO date or "today")')
+    p.add_argument("--only", default=None, help="run just this page (notebook name, e.g. forecast)")
+    p.set_defaults(handler=run)
+    p = sub.add_parser("site", help="run the notebooks, then build _site/ (Quarto, or nbconvert without it)")
+    _common(p)
+    p.set_defaults(handler=site)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Defaults, ``site.yml`` (or ``--params``), the environment, then these flags; validated before any
+    request or kernel."""
+    return load_settings(
+        site_file=args.params,
+        offline=True if args.offline else None,
+        strict=True if args.strict else None,
+        as_of=getattr(args, "as_of", None),
+    )
+
+
+def _execute(args: argparse.Namespace) -> Settings:
+    settings = settings_from_args(args)
+    choice = choose_mode(settings)
+    run_pages(choice, only=getattr(args, "only", None))
+    return choice.settings
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    if settings.skip_run:
+        print("butterfly run: BUTTERFLY_SKIP_RUN=1, keeping the pages already executed in pages/")
+        return 0
+    _execute(args)
+    return 0
+
+
+def site(args: argparse.Namespace) -> int:
+    settings = _execute(args)
+    quarto = shutil.which("quarto")
+    if quarto:
+        print("butterfly site: quarto render")
+        env = child_environment(BUTTERFLY_SKIP_RUN="1")  # pages were just executed; skip the pre-render run
+        done = subprocess.run([quarto, "render"], cwd=settings.paths.root, env=env, check=False)
+        if done.returncode != 0:
+            raise ButterflyError(f"quarto render failed with exit status {done.returncode}")
+        return 0
+    from butterfly_lib.site.fallback import build_site
+
+    build_site(settings.paths.root, settings.paths.pages_dir)
+    return 0
