@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days.accumulate import accumulate
+from butterfly_lib.analysis.degree_days.accumulate import accumulate, season_start
 from butterfly_lib.analysis.degree_days.frames import UNITS, daily_degree_days
 from butterfly_lib.errors import InvalidInput
 
@@ -77,11 +77,10 @@ def season_cum_dd(
     """
     dd = source_degree_days(frame, lower=lower, upper=upper, method=method, cutoff=cutoff, units=units)
     if len(dd):
-        month, day = (int(p) for p in biofix.split("-"))
         first = dd.index[0]
-        start = pd.Timestamp(first.year, month, day)
+        start = season_start(first.year, biofix)
         if start < first:
-            start = pd.Timestamp(first.year + 1, month, day)
+            start = season_start(first.year + 1, biofix)
         dd = dd[dd.index >= start] if start != first else dd
     cum = accumulate(dd, biofix=biofix, max_gap=max_gap)
     cum.attrs["provenance"] = frame.attrs.get("provenance")
