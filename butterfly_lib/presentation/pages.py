@@ -3,7 +3,8 @@ writing a page's data files next to it.
 
 Look here for what a page writes into ``params.output_dir``: ``<name>-<table>.csv`` for its data,
 ``<name>-provenance.json`` and ``<name>-summary.json`` (the index cards; keys fixed by the site contract:
-degree_days {as_of, cum_dd, normal_mean, diff_dd, days_ahead, percentile_rank, method, units}; forecast
+degree_days {as_of, cum_dd, normal_mean, diff_dd, days_ahead, percentile_rank, method, units,
+partly_derived ("" or the label saying how much of cum_dd stands in for filled days)}; forecast
 {best_days}; species {flying_now}; emergence {expected_soon}). No fetching here.
 """
 
@@ -92,6 +93,7 @@ def degree_days_summary(comparison: Mapping[str, Any], params: Any) -> dict[str,
         "percentile_rank": _num(comparison["percentile_rank"]),
         "method": f"{params.dd_method}, {params.dd_cutoff} cutoff, {params.dd_lower:g}–{params.dd_upper:g} °{params.units}",
         "units": f"°{params.units}·days",
+        "partly_derived": str((comparison.get("partly_derived") or {}).get("text", "")),
     }
 
 

@@ -76,12 +76,17 @@ def season_cum_dd(
     ``attrs["provenance"]`` of the frame is kept.
     """
     dd = source_degree_days(frame, lower=lower, upper=upper, method=method, cutoff=cutoff, units=units)
+    cum = season_cum_from_dd(dd, biofix=biofix, max_gap=max_gap)
+    cum.attrs["provenance"] = frame.attrs.get("provenance")
+    return cum
+
+
+def season_cum_from_dd(dd: pd.Series, *, biofix: str = "01-01", max_gap: int = 2) -> pd.Series:
+    """``season_cum_dd`` from daily degree days already computed (e.g. with filled days replaced)."""
     if len(dd):
         first = dd.index[0]
         start = season_start(first.year, biofix)
         if start < first:
             start = season_start(first.year + 1, biofix)
         dd = dd[dd.index >= start] if start != first else dd
-    cum = accumulate(dd, biofix=biofix, max_gap=max_gap)
-    cum.attrs["provenance"] = frame.attrs.get("provenance")
-    return cum
+    return accumulate(dd, biofix=biofix, max_gap=max_gap)
