@@ -98,7 +98,7 @@ def degree_days_summary(comparison: Mapping[str, Any], params: Any) -> dict[str,
 
 
 def forecast_summary(scored: pd.DataFrame, top: int = 3) -> dict[str, Any]:
-    """The best-days card: the ``top`` days by viewing index (ties: earlier first)."""
+    """The best-days card: the ``top`` days by viewing index (``rank_days``: ties to the nearer, surer day)."""
     from butterfly_lib.analysis.viewing_index import rank_days
 
     best = rank_days(scored, top=top)
