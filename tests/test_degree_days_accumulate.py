@@ -19,9 +19,11 @@ from butterfly_lib.analysis.degree_days import (
     normals,
     normals_array,
     percentile_rank,
+    season_calendar,
     season_cube,
     season_table,
 )
+from butterfly_lib.analysis.degree_days.accumulate import season_start
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.settings import DegreeDays
 
@@ -73,10 +75,9 @@ def test_short_gap_is_interpolated_long_gap_leaves_season_missing_with_warning()
 
 def test_bad_accumulation_arguments():
     dd = _series("2023-01-01", [1.0] * 3)
-    with pytest.raises(InvalidInput, match="biofix"):
-        accumulate(dd, biofix="02-29")
-    with pytest.raises(InvalidInput, match="biofix"):
-        accumulate(dd, biofix="13-01")
+    for bad in ("13-01", "02-30", "04-31", "0229"):
+        with pytest.raises(InvalidInput, match="biofix"):
+            accumulate(dd, biofix=bad)
     with pytest.raises(InvalidInput, match="DatetimeIndex"):
         accumulate(pd.Series([1.0, 2.0]))
 
@@ -199,3 +200,35 @@ def test_min_years_blanks_thin_days():
     assert nm.loc[1, "mean"] == 1 and nm.loc[365, "mean"] == pytest.approx(
         (365 + 366 + 365) / 3
     )  # 2020 is leap
+
+
+# ---- 29 February as a biofix (issue 13) ---------------------------------------------------------------------
+
+
+def test_leap_biofix_starts_on_29_february_in_leap_years_and_1_march_otherwise():
+    assert season_start(2024, "02-29") == pd.Timestamp("2024-02-29")
+    assert season_start(2023, "02-29") == pd.Timestamp("2023-03-01")
+    assert season_start(2100, "02-29") == pd.Timestamp("2100-03-01")  # not a leap year
+    assert season_start(2000, "02-29") == pd.Timestamp("2000-02-29")
+    dates = pd.DatetimeIndex(["2023-02-28", "2023-03-01", "2024-02-28", "2024-02-29", "2024-03-01"])
+    season, sday, leap_day = season_calendar(dates, "02-29")
+    assert season.tolist() == [2022, 2023, 2023, 2024, 2024]
+    assert sday.tolist() == [365, 1, 365, 1, 1] and leap_day.tolist() == [False, False, False, True, False]
+
+
+def test_portland_record_with_a_leap_biofix(portland):
+    """The real record from 2019: seasons restart on 1 March 2019, 29 February 2020, 1 March 2021 ..."""
+    raw, _ = portland
+    frame = raw.rename(columns={"DATE": "date", "TMIN": "tmin", "TMAX": "tmax"})[["date", "tmin", "tmax"]]
+    frame = frame[frame["date"] >= "2019-03-01"]
+    daily = daily_degree_days(frame, DegreeDays(50, 86, "modified-average")).set_index("date")["dd"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no gap warning: the one day in 2022 without TMAX/TMIN is interpolated
+        cum = accumulate(daily, biofix="02-29")
+    assert cum.attrs["biofix"] == "02-29"
+    for first_day in ("2019-03-01", "2020-02-29", "2021-03-01", "2024-02-29"):
+        assert cum.loc[first_day] == daily.loc[first_day]
+    assert cum.loc["2020-03-01"] == daily.loc["2020-02-29"] + daily.loc["2020-03-01"]
+    assert cum.loc["2021-02-28"] == pytest.approx(daily.loc["2020-02-29":"2021-02-28"].sum())
+    table = season_table(cum)
+    assert table.loc[1, 2020] == cum.loc["2020-03-01"] and table.loc[365, 2019] == cum.loc["2020-02-28"]

@@ -88,7 +88,8 @@ def test_notebooks_run_offline_under_nbval(offline_env):
                     + "\n\nfirst failure:\n" + first)
     out = data / "lab"
     summaries = {
-        "degree_days": {"as_of", "cum_dd", "normal_mean", "diff_dd", "days_ahead", "percentile_rank", "method", "units"},
+        "degree_days": {"as_of", "cum_dd", "normal_mean", "diff_dd", "days_ahead", "percentile_rank", "method", "units",
+                        "partly_derived"},
         "forecast": {"best_days"},
         "species": {"flying_now"},
         "emergence": {"expected_soon"},

@@ -5,18 +5,31 @@ Inputs: a source's daily temperature frame reaching the as-of day (Open-Meteo ``
 ``tmax_f``/``tmin_f``), an Open-Meteo daily forecast frame, thresholds/method/cutoff/units and the normal period.
 Output: ``Season`` with ``cum`` (cumulative degree days per season, from 1 January), ``normals`` (per day of
 year: mean, median, p10, p90), ``comparison`` (``compare_to_normal``), ``forecast_dd`` (daily degree days of the
-forecast) and ``projection`` (``season_projection``: observed, then forecast, then normal with p10/p90 bounds).
+forecast), ``projection`` (``season_projection``: observed, then forecast, then normal with p10/p90 bounds) and
+``derived`` (``filled_normals.partly_derived``: how much of this season's figure stands in for days the
+temperature record filled with a smoothed normal; also in ``comparison["partly_derived"]``).
+
+Days whose temperatures are a filled normal (the offline snapshot's, named in the source's provenance notice,
+or a ``filled_normal`` column) contribute the normal's mean daily degree days of their calendar day instead of
+the degree days of the smoothed temperatures, which are near zero in winter (``degree_days.filled_normals``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days import compare_to_normal, normals, season_cum_dd, source_degree_days
+from butterfly_lib.analysis.degree_days import compare_to_normal, normals, source_degree_days
+from butterfly_lib.analysis.degree_days.accumulate import season_start
+from butterfly_lib.analysis.degree_days.filled_normals import (
+    filled_days,
+    partly_derived,
+    substitute_normal_increments,
+)
+from butterfly_lib.analysis.degree_days.sources import season_cum_from_dd
 from butterfly_lib.analysis.emergence_forecast import season_projection
 from butterfly_lib.settings import DegreeDays
 
@@ -28,6 +41,7 @@ class Season:
     comparison: dict[str, Any]
     forecast_dd: pd.Series
     projection: pd.DataFrame
+    derived: dict[str, Any] = field(default_factory=dict)
 
 
 def season_state(
@@ -38,10 +52,18 @@ def season_state(
     normals_period: tuple[int, int],
 ) -> Season:
     """See the module docstring. Forecast days after ``as_of`` extend the observed accumulation."""
-    cum = season_cum_dd(temperatures, dd)
+    daily, substituted = substitute_normal_increments(
+        source_degree_days(temperatures, dd), filled_days(temperatures), normals_period
+    )
+    cum = season_cum_from_dd(daily)
+    cum.attrs["provenance"] = temperatures.attrs.get("provenance")
     nm = normals(cum, period=normals_period)
     comparison = compare_to_normal(cum, nm, as_of)
+    derived = partly_derived(
+        substituted, season_start(pd.Timestamp(as_of).year), as_of, comparison["cum_dd"], normals_period
+    )
+    comparison["partly_derived"] = derived
     fdd = source_degree_days(forecast, dd)
     when = pd.Timestamp(as_of)
     projection = season_projection(cum[cum.index <= when], fdd[fdd.index > when], nm, as_of)
-    return Season(cum, nm, comparison, fdd, projection)
+    return Season(cum, nm, comparison, fdd, projection, derived)

@@ -1,29 +1,75 @@
 """Viewing index: how good each day is for seeing butterflies, 0-100, with its components and a reason.
 
 Look here for ``viewing_index`` (score the days of a ``daily_outlook``), ``rank_days`` and
-``rank_place_days`` (best days, or best place × day when several places are configured), and ``WEIGHTS``:
-the one place where every weight and threshold lives (``ViewingWeights``).
+``rank_place_days`` (best days, or best place × day when several places are configured), ``protocol_met``
+and ``WEIGHTS``: the one place where every weight and threshold lives (``ViewingWeights``).
 
 Inputs: an outlook frame (``outlook.daily_outlook``: ``date, sunshine_h, daylight_h, tmax_f,
-wind_speed_max_mph, precipitation_probability_pct, precipitation_mm``) and optionally ``species_flying``, a
-Series of the number of species expected flying around each date (``emergence_forecast.flying_counts``).
+wind_speed_max_mph, precipitation_probability_pct, precipitation_mm`` and, when an ensemble was merged,
+``tmax_c_p10/_p90`` and ``sunshine_h_p10/_p90``) and optionally ``species_flying``, a Series of the number of
+species expected flying around each date (``emergence_forecast.flying_counts``).
 
-Method: each component is scored 0-1 (see ``ViewingWeights`` for the curves):
-- sun: the better of sunshine hours against ``sun_full_hours`` (12 h) and the fraction of daylight against
-  ``sun_full_fraction`` (85 %), so short winter days are not punished for their length alone, and a day of
-  broken cloud (60 % sun) scores below a clear one; the old "good day" rule (3 h or 40 %) sits at 0.25-0.47;
-- temperature: the day's high, 0 at ``temp_zero_f``, rising to 1 at ``temp_good_f`` (butterflies fly little
-  below about 60 °F), 1 through ``temp_best_high_f``, falling to ``hot_floor`` at ``temp_hot_f``;
-- wind: 1 up to ``wind_calm_mph``, 0 at ``wind_zero_mph``;
+The protocol the thresholds come from
+-------------------------------------
+Butterflies are counted by the Pollard walk of the UK Butterfly Monitoring Scheme (Pollard 1977; Pollard &
+Yates 1993, *Monitoring butterflies for ecology and conservation*), whose weather rules say when a count is
+valid, i.e. when butterflies fly well enough to be seen: walk only when the shade temperature is at least
+**13 °C with at least 60 % sunshine**, or at least **17 °C in any sunshine**; **not when it is raining**; wind
+**at most force 5 on the Beaufort scale** (fresh breeze, up to 38 km/h). Sources consulted: the UKBMS transect
+instructions as Butterfly Conservation's Hertfordshire & Middlesex branch states them
+(hertsmiddx-butterflies.org.uk/recording_transect.php: "13C or greater with at least 60% sunshine ... If the
+temperature is 17C or greater the amount of sunshine does not matter; wind speed no greater than 5 on the
+Beaufort scale") and the ECN butterfly protocol built on it (BioTIME study 596: "13-17°C if sunshine is at least
+60%, but if the temperature is above 17°C recording can be carried out in any conditions, providing that it is
+not raining"). The walk's temperature is taken between 10:45 and 15:45; the day's forecast high stands in for
+it here, and the day's share of sunny daylight for the walk's sunshine.
+
+Method
+------
+Each component is scored 0-1 (``ViewingWeights`` holds every number):
+
+- sun: the share of daylight forecast sunny (``sunshine_h / daylight_h``; by hours against
+  ``sun_full_hours`` only when daylight is unknown). It keeps rising to 100 %, so a 97 % day ranks below a
+  99 % one and days of broken cloud below clear ones; short winter days are not punished for their length;
+- temperature: the day's high: 0 at ``temp_zero_c`` (10 °C), ``temp_cold_limit_score`` at the protocol's
+  13 °C, 1 at its 17 °C and up to ``temp_hot_c`` (29.4 °C = 85 °F), then down to ``hot_floor`` at
+  ``temp_hottest_c`` (37.8 °C = 100 °F; many species rest in the shade through the hottest hours). Heat is
+  judged here only. ``hot_floor`` equals the score at 13 °C (0.3) and may not be set below it, so a very hot
+  day is judged no worse than the coolest day the protocol still walks. The protocol gives 13 and 17 °C; the
+  10 °C zero and the 85-100 °F decline are this project's choices;
+- wind: ``1 - wind / wind_zero_kmh`` (twice force 5's upper limit), 0.5 at the end of force 5;
 - rain: ``(1 - probability) * (1 - precipitation / rain_mm_zero)``, either factor alone when the other is
-  missing;
-- species: species expected flying that week over ``species_full``.
-The index is ``100 * weighted mean of the available components * (limiting_floor + (1 - limiting_floor) *
-min(temperature, rain))``: a cold or rainy day cannot be rescued by sunshine alone. Missing components drop
-out of the mean (their weight is shared by the others). The index therefore never falls when sunshine rises
-and never rises when the rain probability rises (tested with hypothesis), and stays within 0-100.
-``good_day_rule`` reproduces the earlier planner's rule "good day = at least 3 h of sun or at least 40 % of
-daylight" as a baseline.
+  unknown;
+- species: ``n / (n + species_half)``, half at ``species_half`` species and still rising beyond, so a day
+  with 30 species flying beats one with 12.
+
+The index is ``100 * weighted mean of the known components * (limiting_floor + (1 - limiting_floor) * gate)``
+where ``gate`` is how far the day meets the protocol's cold, rain and wind rules, the worst of:
+
+- cold: ``ramp(high; 10 -> 13 °C) * max(ramp(high; 13 -> 17 °C), ramp(sun share; 0 -> 60 %))``: 1 from 17 °C
+  in any sun and from 13 °C with 60 % sun, falling to 0 at 10 °C (a margin below the rule, so the score does not
+  jump);
+- rain: the rain component;
+- wind: 1 up to force 5 (38 km/h), 0 at the end of force 6 (49 km/h).
+
+Heat is not in the gate: a hot day is held back by its temperature component alone, not twice.
+
+Unknown values are never filled: a missing wind speed drops the wind component from the mean (its weight is
+shared by the others) and from the gate; a missing rain probability leaves the rain component to the forecast
+amount alone (both missing: dropped); a missing sunshine share leaves the cold rule to the temperature alone.
+Each day's ``reason`` says which values were unknown and how the index treated them, and whether the day meets
+the protocol (``protocol_met``).
+
+Ranking (``rank_days``) sorts by the index as shown (whole numbers), then by what a reader cares about when two
+days look equally good: the shorter forecast lead time (``lead_days``: days after the outlook's first day, the
+issue day), then the smaller ensemble spread where it is known (``ensemble_spread``: the 10-90 % range of the
+members' sunshine as a share of daylight plus their high's range over 10 °C, averaged over what is known), then
+the date.
+
+Properties (tested with hypothesis): the index stays within 0-100, never falls when sunshine rises, never rises
+when the rain probability rises, and a hot day never scores below an otherwise identical day at the protocol's
+cold limit. ``good_day_rule`` reproduces the earlier planner's rule "good day = at least 3 h of sun or at least
+40 % of daylight" as a baseline.
 """
 
 from __future__ import annotations
@@ -36,6 +82,7 @@ import pandas as pd
 from butterfly_lib.errors import InvalidInput
 
 COMPONENTS = ("sun", "temperature", "wind", "rain", "species")
+KMH_PER_MPH = 1.609344
 
 
 @dataclass(frozen=True)
@@ -43,8 +90,10 @@ class ViewingWeights:
     """Weights of the components in the index, and the thresholds of each component's 0-1 curve.
 
     Weights (``sun``, ``temperature``, ``wind``, ``rain``, ``species``) are relative; they need not sum to 1.
-    Temperatures in °F (the day's high), wind in mph (daily maximum), rain probability in % and amount in mm.
-    ``limiting_floor``: how much of the score a day keeps when its worst of temperature/rain is 0.
+    Temperatures in °C (the day's high; the protocol's own unit), wind in km/h (daily maximum), rain
+    probability in % and amount in mm. ``limiting_floor``: how much of the score a day keeps when it fails the
+    protocol's cold, rain or wind rule outright. Protocol thresholds: UK Butterfly Monitoring Scheme (see the
+    module docstring).
     """
 
     sun: float = 0.35
@@ -53,16 +102,21 @@ class ViewingWeights:
     rain: float = 0.20
     species: float = 0.10
     sun_full_hours: float = 12.0
-    sun_full_fraction: float = 0.85
-    temp_zero_f: float = 55.0
-    temp_good_f: float = 70.0
-    temp_best_high_f: float = 85.0
-    temp_hot_f: float = 100.0
+    # UKBMS: at least 13 °C with at least 60 % sun, or at least 17 °C in any sun
+    protocol_cold_c: float = 13.0
+    protocol_sun_share: float = 0.60
+    protocol_warm_c: float = 17.0
+    temp_zero_c: float = 10.0
+    temp_cold_limit_score: float = 0.3
+    temp_hot_c: float = 29.4
+    temp_hottest_c: float = 37.8
     hot_floor: float = 0.3
-    wind_calm_mph: float = 8.0
-    wind_zero_mph: float = 25.0
+    # UKBMS: wind at most force 5 (fresh breeze, 29-38 km/h); force 6 ends at 49 km/h
+    protocol_wind_kmh: float = 38.0
+    wind_stop_kmh: float = 49.0
+    wind_zero_kmh: float = 76.0
     rain_mm_zero: float = 5.0
-    species_full: float = 10.0
+    species_half: float = 10.0
     limiting_floor: float = 0.4
     good_rule_hours: float = 3.0
     good_rule_fraction: float = 0.4
@@ -73,10 +127,20 @@ class ViewingWeights:
                 raise InvalidInput(f"weight {name}", getattr(self, name), "a number >= 0")
         if not sum(getattr(self, n) for n in COMPONENTS) > 0:
             raise InvalidInput("weights", asdict(self), "at least one positive component weight")
-        if not (self.temp_zero_f < self.temp_good_f <= self.temp_best_high_f < self.temp_hot_f):
-            raise InvalidInput("temperature thresholds", asdict(self), "zero < good <= best_high < hot")
+        if not (
+            self.temp_zero_c < self.protocol_cold_c < self.protocol_warm_c <= self.temp_hot_c < self.temp_hottest_c
+        ):
+            raise InvalidInput("temperature thresholds", asdict(self), "zero < cold < warm <= hot < hottest")
+        if not 0 <= self.temp_cold_limit_score <= self.hot_floor <= 1:
+            raise InvalidInput(
+                "hot_floor", self.hot_floor, f"a number in [temp_cold_limit_score ({self.temp_cold_limit_score}), 1]"
+            )
+        if not 0 < self.protocol_wind_kmh < self.wind_stop_kmh and self.protocol_wind_kmh < self.wind_zero_kmh:
+            raise InvalidInput("wind thresholds", asdict(self), "0 < protocol_wind_kmh < wind_stop_kmh, wind_zero_kmh")
         if not 0 <= self.limiting_floor <= 1:
             raise InvalidInput("limiting_floor", self.limiting_floor, "a number in [0, 1]")
+        if not self.species_half > 0:
+            raise InvalidInput("species_half", self.species_half, "a number > 0")
 
 
 WEIGHTS = ViewingWeights()
@@ -90,46 +154,139 @@ def _col(frame: pd.DataFrame, name: str) -> np.ndarray:
     )
 
 
+def _ramp(x: np.ndarray, zero: float, one: float) -> np.ndarray:
+    """0 at ``zero``, 1 at ``one``, linear between, clipped; NaN stays NaN."""
+    return np.clip((x - zero) / (one - zero), 0.0, 1.0)
+
+
+def _inputs(outlook: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The values the index reads, in its units (°C, km/h, share of daylight)."""
+    sun_h = _col(outlook, "sunshine_h")
+    day_h = _col(outlook, "daylight_h")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(day_h > 0, np.clip(sun_h / day_h, 0.0, 1.0), np.nan)
+    tmax_c = (_col(outlook, "tmax_f") - 32.0) / 1.8
+    if "tmax_f" not in outlook and "tmax_c" in outlook:
+        tmax_c = _col(outlook, "tmax_c")
+    wind = _col(outlook, "wind_speed_max_mph") * KMH_PER_MPH
+    if "wind_speed_max_mph" not in outlook and "wind_speed_max_kmh" in outlook:
+        wind = _col(outlook, "wind_speed_max_kmh")
+    return {
+        "sun_h": sun_h,
+        "share": share,
+        "tmax_c": tmax_c,
+        "wind_kmh": wind,
+        "prob": np.clip(_col(outlook, "precipitation_probability_pct") / 100.0, 0.0, 1.0),
+        "rain_mm": _col(outlook, "precipitation_mm"),
+    }
+
+
+def _temperature_score(tmax_c: np.ndarray, w: ViewingWeights) -> np.ndarray:
+    xs = [w.temp_zero_c, w.protocol_cold_c, w.protocol_warm_c, w.temp_hot_c, w.temp_hottest_c]
+    ys = [0.0, w.temp_cold_limit_score, 1.0, 1.0, w.hot_floor]
+    return np.where(np.isnan(tmax_c), np.nan, np.interp(tmax_c, xs, ys))
+
+
+def _species_counts(outlook: pd.DataFrame, species_flying: pd.Series | None) -> np.ndarray:
+    if species_flying is None or "date" not in outlook:
+        return np.full(len(outlook), np.nan)
+    counts = pd.Series(
+        species_flying.to_numpy(dtype=float), index=pd.DatetimeIndex(species_flying.index).normalize()
+    )
+    return counts.reindex(pd.DatetimeIndex(outlook["date"]).normalize()).to_numpy()
+
+
 def component_scores(
     outlook: pd.DataFrame, species_flying: pd.Series | None = None, weights: ViewingWeights = WEIGHTS
 ) -> pd.DataFrame:
     """The five component scores (0-1, NaN when unknown) of each day: columns ``<component>_score``."""
     w = weights
-    sun_h = _col(outlook, "sunshine_h")
-    day_h = _col(outlook, "daylight_h")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(day_h > 0, sun_h / day_h, np.nan)
-    by_hours = np.clip(sun_h / w.sun_full_hours, 0, 1)
-    by_frac = np.clip(frac / w.sun_full_fraction, 0, 1)
-    sun = np.fmax(by_hours, by_frac)
-    tmax = _col(outlook, "tmax_f")
-    temp = np.interp(
-        tmax, [w.temp_zero_f, w.temp_good_f, w.temp_best_high_f, w.temp_hot_f], [0.0, 1.0, 1.0, w.hot_floor]
-    )
-    temp = np.where(np.isnan(tmax), np.nan, temp)
-    wind_mph = _col(outlook, "wind_speed_max_mph")
-    wind = np.clip((w.wind_zero_mph - wind_mph) / (w.wind_zero_mph - w.wind_calm_mph), 0, 1)
-    prob = np.clip(_col(outlook, "precipitation_probability_pct") / 100.0, 0, 1)
-    amount = np.clip(1.0 - _col(outlook, "precipitation_mm") / w.rain_mm_zero, 0, 1)
+    x = _inputs(outlook)
+    sun = np.where(np.isnan(x["share"]), np.clip(x["sun_h"] / w.sun_full_hours, 0.0, 1.0), x["share"])
+    wind = np.clip(1.0 - x["wind_kmh"] / w.wind_zero_kmh, 0.0, 1.0)
+    amount = np.clip(1.0 - x["rain_mm"] / w.rain_mm_zero, 0.0, 1.0)
+    prob = x["prob"]
     rain = np.where(np.isnan(prob), amount, np.where(np.isnan(amount), 1.0 - prob, (1.0 - prob) * amount))
-    if species_flying is not None and "date" in outlook:
-        counts = pd.Series(
-            species_flying.to_numpy(dtype=float), index=pd.DatetimeIndex(species_flying.index).normalize()
-        )
-        n = counts.reindex(pd.DatetimeIndex(outlook["date"]).normalize()).to_numpy()
-        species = np.clip(n / w.species_full, 0, 1)
-    else:
-        species = np.full(len(outlook), np.nan)
+    n = _species_counts(outlook, species_flying)
+    with np.errstate(invalid="ignore"):
+        species = np.where(np.isnan(n), np.nan, np.maximum(n, 0.0) / (np.maximum(n, 0.0) + w.species_half))
     return pd.DataFrame(
         {
             "sun_score": sun,
-            "temperature_score": temp,
+            "temperature_score": _temperature_score(x["tmax_c"], w),
             "wind_score": wind,
             "rain_score": rain,
             "species_score": species,
         },
         index=outlook.index,
     )
+
+
+def protocol_gates(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.DataFrame:
+    """How far each day meets the protocol's cold, rain and wind rules (0-1; NaN when unknown)."""
+    w = weights
+    x = _inputs(outlook)
+    warm = _ramp(x["tmax_c"], w.protocol_cold_c, w.protocol_warm_c)
+    sunny = _ramp(x["share"], 0.0, w.protocol_sun_share)
+    cold = _ramp(x["tmax_c"], w.temp_zero_c, w.protocol_cold_c) * np.fmax(warm, sunny)
+    wind = np.where(np.isnan(x["wind_kmh"]), np.nan, 1.0 - _ramp(x["wind_kmh"], w.protocol_wind_kmh, w.wind_stop_kmh))
+    rain = component_scores(outlook, None, w)["rain_score"].to_numpy()
+    return pd.DataFrame({"cold_gate": cold, "rain_gate": rain, "wind_gate": wind}, index=outlook.index)
+
+
+def protocol_met(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.Series:
+    """Whether each day meets the UKBMS walk rules on what is known (unknown wind or rain: not held against it).
+
+    At least 13 °C with at least 60 % of daylight sunny, or at least 17 °C; no rain expected (probability
+    below 50 % where known, under 1 mm where known); wind at most Beaufort 5 where known.
+    """
+    w = weights
+    x = _inputs(outlook)
+    with np.errstate(invalid="ignore"):
+        warm = (x["tmax_c"] >= w.protocol_warm_c) | (
+            (x["tmax_c"] >= w.protocol_cold_c) & (x["share"] >= w.protocol_sun_share)
+        )
+        dry = ~(x["prob"] >= 0.5) & ~(x["rain_mm"] >= 1.0)
+        calm = ~(x["wind_kmh"] > w.protocol_wind_kmh)
+    return pd.Series(warm & dry & calm, index=outlook.index, name="protocol_met")
+
+
+def _lead_days(outlook: pd.DataFrame) -> np.ndarray:
+    if "lead_days" in outlook:
+        return _col(outlook, "lead_days")
+    if "date" not in outlook or not len(outlook):
+        return np.full(len(outlook), np.nan)
+    days = pd.DatetimeIndex(pd.to_datetime(outlook["date"])).normalize()
+    return np.asarray((days - days.min()) / pd.Timedelta(days=1), dtype=float)
+
+
+def _ensemble_spread(outlook: pd.DataFrame) -> np.ndarray:
+    """Mean of the known normalised spreads: sunshine p90 - p10 over daylight, high p90 - p10 over 10 °C."""
+    day_h = _col(outlook, "daylight_h")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sun = (_col(outlook, "sunshine_h_p90") - _col(outlook, "sunshine_h_p10")) / np.where(day_h > 0, day_h, np.nan)
+    temp = (_col(outlook, "tmax_c_p90") - _col(outlook, "tmax_c_p10")) / 10.0
+    both = np.vstack([sun, temp])
+    known = (~np.isnan(both)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known > 0, np.nansum(both, axis=0) / np.maximum(known, 1), np.nan)
+
+
+def _unknowns(row: pd.Series) -> list[str]:
+    notes = []
+    if pd.isna(row.get("wind_speed_max_mph")):
+        notes.append("wind unknown (left out of the index)")
+    prob_missing = pd.isna(row.get("precipitation_probability_pct"))
+    mm_missing = pd.isna(row.get("precipitation_mm"))
+    if prob_missing and mm_missing:
+        notes.append("rain unknown (left out of the index)")
+    elif prob_missing:
+        notes.append("rain chance unknown (the index used the forecast amount only)")
+    elif mm_missing:
+        notes.append("rain amount unknown (the index used the rain chance only)")
+    if pd.isna(row.get("sun_fraction")) and pd.notna(row.get("sunshine_h")):
+        notes.append("daylight unknown (sun judged by hours)")
+    return notes
 
 
 def _reason(row: pd.Series) -> str:
@@ -155,61 +312,80 @@ def _reason(row: pd.Series) -> str:
         worst = min(scores, key=scores.get)
         if scores[worst] < 0.5:
             line += f"; held back by {worst}"
+    line += "; meets the UKBMS walk conditions" if row["protocol_met"] else "; below the UKBMS walk conditions"
+    unknown = _unknowns(row)
+    if unknown:
+        line += "; " + "; ".join(unknown)
     return line
 
 
 def viewing_index(
     outlook: pd.DataFrame, species_flying: pd.Series | None = None, *, weights: ViewingWeights = WEIGHTS
 ) -> pd.DataFrame:
-    """Copy of ``outlook`` with ``<component>_score`` columns, ``species_flying`` (when given),
-    ``viewing_index`` (0-100), ``good_day_rule`` (baseline bool) and ``reason`` (one line)."""
+    """Copy of ``outlook`` with ``<component>_score`` columns, the protocol gates, ``species_flying`` (when
+    given), ``viewing_index`` (0-100), ``protocol_met``, ``lead_days``, ``ensemble_spread``, ``good_day_rule``
+    (baseline bool) and ``reason`` (one line)."""
     scores = component_scores(outlook, species_flying, weights)
+    gates = protocol_gates(outlook, weights)
     wvec = np.array([getattr(weights, c) for c in COMPONENTS])
     s = scores[[f"{c}_score" for c in COMPONENTS]].to_numpy()
     known = ~np.isnan(s)
     wsum = (known * wvec).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(wsum > 0, np.nansum(s * wvec, axis=1) / wsum, 0.0)
-    limit = np.fmin(scores["temperature_score"].to_numpy(), scores["rain_score"].to_numpy())
-    limit = np.where(np.isnan(limit), 1.0, limit)
-    index = 100.0 * mean * (weights.limiting_floor + (1.0 - weights.limiting_floor) * limit)
+    gate = np.fmin(np.fmin(gates["cold_gate"].to_numpy(), gates["rain_gate"].to_numpy()), gates["wind_gate"].to_numpy())
+    gate = np.where(np.isnan(gate), 1.0, gate)
+    index = 100.0 * mean * (weights.limiting_floor + (1.0 - weights.limiting_floor) * gate)
     out = outlook.copy()
-    for col in scores:
-        out[col] = scores[col].to_numpy()
+    for frame in (scores, gates):
+        for col in frame:
+            out[col] = frame[col].to_numpy()
     if species_flying is not None and "date" in out:
-        counts = pd.Series(
-            species_flying.to_numpy(), index=pd.DatetimeIndex(species_flying.index).normalize()
-        )
-        out["species_flying"] = counts.reindex(pd.DatetimeIndex(out["date"]).normalize()).to_numpy()
+        out["species_flying"] = _species_counts(outlook, species_flying)
     out["viewing_index"] = np.clip(index, 0.0, 100.0)
-    sun_h = _col(out, "sunshine_h")
-    day_h = _col(out, "daylight_h")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(day_h > 0, sun_h / day_h, np.nan)
-    out["good_day_rule"] = (sun_h >= weights.good_rule_hours) | (frac >= weights.good_rule_fraction)
+    out["protocol_met"] = protocol_met(outlook, weights).to_numpy()
+    out["lead_days"] = _lead_days(outlook)
+    out["ensemble_spread"] = _ensemble_spread(outlook)
+    x = _inputs(out)
+    out["good_day_rule"] = (x["sun_h"] >= weights.good_rule_hours) | (x["share"] >= weights.good_rule_fraction)
     if "sun_fraction" not in out:
-        out["sun_fraction"] = frac
+        out["sun_fraction"] = x["share"]
     out["reason"] = [_reason(r) for _, r in out.iterrows()] if len(out) else []
     out.attrs["weights"] = asdict(weights)
     return out
 
 
+def _rank_order(frame: pd.DataFrame, first: list[str]) -> pd.DataFrame:
+    keyed = frame.assign(
+        _shown=frame["viewing_index"].round(0),
+        _lead=frame["lead_days"] if "lead_days" in frame else _lead_days(frame),
+        _spread=frame["ensemble_spread"] if "ensemble_spread" in frame else _ensemble_spread(frame),
+    )
+    by = ["_shown", "_lead", "_spread", "viewing_index", "date", *first]
+    order = keyed.sort_values(
+        by, ascending=[False, True, True, False, True] + [True] * len(first), kind="stable", na_position="last"
+    )
+    return order.drop(columns=["_shown", "_lead", "_spread"])
+
+
 def rank_days(scored: pd.DataFrame, *, top: int | None = None) -> pd.DataFrame:
-    """Days sorted best first (ties: earlier date first) with a ``rank`` column 1..n; ``top`` keeps the first."""
-    order = scored.sort_values(["viewing_index", "date"], ascending=[False, True], kind="stable")
+    """Days sorted best first with a ``rank`` column 1..n; ``top`` keeps the first.
+
+    Order: the index as shown (whole numbers), then shorter lead time, then smaller ensemble spread (unknown
+    last), then the exact index, then the earlier date (see the module docstring).
+    """
+    order = _rank_order(scored, [])
     order = order.assign(rank=np.arange(1, len(order) + 1))
     return (order.head(top) if top else order).reset_index(drop=True)
 
 
 def rank_place_days(scored_by_place: dict[str, pd.DataFrame], *, top: int | None = None) -> pd.DataFrame:
-    """Every place × day ranked together (a ``place`` column first), best first."""
+    """Every place × day ranked together (a ``place`` column first), best first, in ``rank_days``' order."""
     if not scored_by_place:
         raise InvalidInput("scored_by_place", {}, "at least one place's scored days")
     frames = [f.assign(place=name) for name, f in scored_by_place.items()]
     joined = pd.concat(frames, ignore_index=True)
     joined = joined[["place"] + [c for c in joined.columns if c != "place"]]
-    order = joined.sort_values(
-        ["viewing_index", "date", "place"], ascending=[False, True, True], kind="stable"
-    )
+    order = _rank_order(joined, ["place"])
     order = order.assign(rank=np.arange(1, len(order) + 1))
     return (order.head(top) if top else order).reset_index(drop=True)

@@ -7,6 +7,13 @@ Thresholds default to the planner's rule in the chosen units (50/86 °F, or 10/3
 values); missing values are empty cells. The accumulation starts on ``--biofix`` (MM-DD), by default the
 month and day of the file's first date, and restarts on that day every year; gaps follow the policy of
 ``accumulate`` (at most 2 missing days interpolated). Bad input raises ``InvalidInput`` (exit status 2).
+
+A biofix of 29 February (given as ``--biofix 02-29``, or by default when the file starts on a 29 February)
+starts the accumulation on 29 February in leap years and on 1 March in other years; when the file reaches
+such a year the command says so on standard error.
+
+Thresholds: ``--lower``/``--upper`` default to 50/86 °F, or to their Celsius equivalents 10/30 °C with
+``--units C``; a threshold given explicitly is taken in ``--units``.
 """
 
 from __future__ import annotations
@@ -19,7 +26,9 @@ import pandas as pd
 
 from butterfly_lib.analysis.degree_days.accumulate import accumulate
 from butterfly_lib.analysis.degree_days.frames import daily_degree_days, read_temperature_csv
+from butterfly_lib.analysis.degree_days.leap_biofix import leap_biofix_note
 from butterfly_lib.analysis.degree_days.methods import validate
+from butterfly_lib.analysis.degree_days.silent_zeros import all_zero_note
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.settings import DD_CUTOFFS, DD_METHODS, DEFAULTS, UNITS, DegreeDays
 
@@ -35,14 +44,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--input", required=True, help="CSV file with columns date,tmin,tmax ('-' for standard input)"
     )
-    p.add_argument("--lower", type=float, default=None, help="lower threshold, in --units (default 50 °F / 10 °C)")
-    p.add_argument("--upper", type=float, default=None, help="upper threshold, in --units (default 86 °F / 30 °C)")
+    p.add_argument(
+        "--lower", type=float, default=None, help="lower threshold, in --units (default 50 °F, or 10 °C)"
+    )
+    p.add_argument(
+        "--upper", type=float, default=None, help="upper threshold, in --units (default 86 °F, or 30 °C)"
+    )
     # Methods and cutoffs are validated by the library so the error names the allowed values and exits 2.
     p.add_argument("--method", default="single-sine", help=f"one of: {METHOD_HELP}")
     p.add_argument("--cutoff", default="horizontal", help=", ".join(DD_CUTOFFS))
     p.add_argument("--units", default="F", help="F or C: units of tmin, tmax and the thresholds (default F)")
     p.add_argument(
-        "--biofix", default=None, help="MM-DD on which accumulation restarts (default: first date)"
+        "--biofix",
+        default=None,
+        help="MM-DD on which accumulation restarts (default: first date); 02-29 restarts on 1 March in "
+        "years without 29 February",
     )
     p.add_argument(
         "--max-gap", type=int, default=2, help="longest run of missing days to interpolate (default 2)"
@@ -68,10 +84,14 @@ def run(args: argparse.Namespace) -> int:
     if frame.empty:
         raise InvalidInput("input", args.input, "a CSV with at least one row of date,tmin,tmax")
     result = daily_degree_days(frame, rule)
+    note = all_zero_note(result, rule.lower, rule.units)
+    if note:
+        print(f"butterfly degree-days: note: {note}", file=sys.stderr)
     biofix = args.biofix or result["date"].iloc[0].strftime("%m-%d")
-    if biofix == "02-29":
-        biofix = "03-01"
     dd = pd.Series(result["dd"].to_numpy(), index=pd.DatetimeIndex(result["date"]))
+    note = leap_biofix_note(biofix, dd.index)
+    if note:
+        print(f"butterfly degree-days: note: {note}", file=sys.stderr)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         cum = accumulate(dd, biofix=biofix, max_gap=args.max_gap)

@@ -56,15 +56,17 @@ def outlook_table(scored: pd.DataFrame, *, units: str = "F", caption: str = "", 
     t["temp"] = [
         f"{a:.0f} / {b:.0f}" if pd.notna(a) and pd.notna(b) else "" for a, b in zip(t[hi], t[lo], strict=True)
     ]
+    # unknown values are said, never left blank or filled (the reason says how the index treated them)
     rain_pct = t.get("precipitation_probability_pct", pd.Series(np.nan, index=t.index))
     t["rain"] = [
-        (f"{mm:.1f} mm" if pd.notna(mm) else "") + (f" ({p:.0f} %)" if pd.notna(p) else "")
+        (f"{mm:.1f} mm" if pd.notna(mm) else "amount unknown")
+        + (f" ({p:.0f} %)" if pd.notna(p) else " (chance unknown)")
         for mm, p in zip(t.get("precipitation_mm", pd.Series(np.nan, index=t.index)), rain_pct, strict=True)
     ]
     wind = t.get(
         "wind_speed_max_mph" if units == "F" else "wind_speed_max_kmh", pd.Series(np.nan, index=t.index)
     )
-    t["wind"] = ["" if pd.isna(w) else f"{w:.0f}" for w in wind]
+    t["wind"] = ["unknown" if pd.isna(w) else f"{w:.0f}" for w in wind]
     return html_table(
         t,
         {

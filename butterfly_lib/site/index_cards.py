@@ -28,6 +28,7 @@ CARDS_CSS = """<style>
 .bp-card .bp-big{font-size:1.6rem;font-weight:600}
 .bp-card .bp-more{font-size:.9em;margin-top:8px}
 .bp-missing{color:#8a6d3b}
+.bp-derived{color:#8a6d3b}
 </style>"""
 
 
@@ -93,6 +94,7 @@ def _season(s: dict[str, Any] | None) -> str:
         f"<p>Normal by now: {_num(s.get('normal_mean'))} ({_num(s.get('diff_dd'), '{:+,.0f}')}); "
         f"<b>{esc(when)}</b>; warmer than {_num(s.get('percentile_rank'))}% of normal-period years.</p>"
         f"<p><small>{esc(s.get('method'))}</small></p>"
+        + (f'<p class="bp-derived"><small>{esc(s["partly_derived"])}</small></p>' if s.get("partly_derived") else "")
     )
 
 

@@ -154,7 +154,10 @@ provenance, so pages label derived and simulated data.
     past day, lead −1): 2026 daily highs/lows derived from the same-day forecasts;
   - 2024-12-10 .. 2026-02-03 and any day without a recording: the **1991–2020 NOAA daily normal** of that
     calendar day (mean TMAX/TMIN over 1991–2020 per calendar day, then a {rec.NORMALS_WINDOW_DAYS}-day centred
-    circular moving mean); precipitation, sunshine and weather_code null on those days.
+    circular moving mean); precipitation, sunshine and weather_code null on those days. The notice names these
+    days ("no recording for …: … daily normal"); the degree-day pages give each of them the normal's mean daily
+    degree days of its calendar day instead of the near-zero degree days of the smoothed temperatures, and
+    label the season figure "partly derived" with the amount (`analysis/degree_days/filled_normals.py`).
 - **Archive at sighting cells** (comma-separated coordinates away from Portland): the weather the planner showed
   for sightings in the requested grid cell (±half a cell) on their days (its rounded Open-Meteo archive values:
   whole °C max/min, precipitation when shown, condition label → WMO code); other days null.

@@ -9,7 +9,12 @@ Modules:
 - ``sources``: straight from an Open-Meteo or NOAA daily frame: ``temperature_frame``, ``source_degree_days``,
   ``season_cum_dd`` (what the pages, the emergence profiles and the forecast path all use).
 - ``accumulate``: ``accumulate`` (``cum_dd`` per season, gap policy), ``accumulate_array``, the 365-day season
-  calendar (29 February has no day number of its own).
+  calendar (29 February has no day number of its own; a 29 February biofix starts the season on 1 March in
+  other years, ``season_start``).
+- ``filled_normals``: days a source filled with a smoothed normal (the offline snapshot's) count the normal's
+  mean daily degree days, and how much of a season's figure that is ("partly derived").
+- ``units`` and ``leap_biofix``: the calculator's default thresholds per unit (50/86 °F, 10/30 °C), its note on a
+  column of zeros, and its note on a 29 February biofix.
 - ``normals``: ``season_table``, ``normals``, ``compare_to_normal``, ``percentile_rank``, ``days_ahead`` and the
   array forms ``season_cube`` / ``normals_array`` for many locations at once.
 - ``cli``: the ``butterfly degree-days`` calculator.

@@ -16,7 +16,11 @@ Season calendar
 A season starts on the biofix (``"MM-DD"``, default ``"01-01"``) and is labelled by the year it starts in.
 Days are numbered 1..365 from the biofix on a 365-day calendar: 29 February has no number of its own (its
 degree days still count in the accumulation, and from 1 March on every year lines up by calendar date), so
-``season_day`` 60 is always 1 March when the biofix is 1 January. A 29 February biofix is refused.
+``season_day`` 60 is always 1 March when the biofix is 1 January.
+
+A 29 February biofix (``"02-29"``) starts the season on 29 February in leap years and on 1 March in the
+other years, which have no 29 February (``season_start``). Its season day 1 is 1 March in every year; in a
+leap year 29 February comes first, without a number of its own, and its degree days count from 1 March on.
 """
 
 from __future__ import annotations
@@ -33,15 +37,30 @@ _MONTH_START = np.array([0, 1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 33
 
 
 def parse_biofix(biofix: str) -> tuple[int, int]:
-    """``"MM-DD"`` to ``(month, day)``; 29 February and impossible dates are refused."""
+    """``"MM-DD"`` to ``(month, day)``; impossible dates are refused, ``"02-29"`` is accepted (see above)."""
     try:
         month, day = (int(p) for p in str(biofix).split("-"))
-        pd.Timestamp(year=2001, month=month, day=day)
+        pd.Timestamp(year=2000, month=month, day=day)  # a leap year: 02-29 exists
     except (ValueError, TypeError):
         raise InvalidInput(
-            "biofix", biofix, "a month-day 'MM-DD' that exists in every year, e.g. '01-01'"
+            "biofix",
+            biofix,
+            "a month-day 'MM-DD', e.g. '01-01' ('02-29' starts the season on 1 March in years without it)",
         ) from None
     return month, day
+
+
+def is_leap_biofix(biofix: str) -> bool:
+    """True for a 29 February biofix, whose season starts on 1 March in years without 29 February."""
+    return parse_biofix(biofix) == (2, 29)
+
+
+def season_start(year: int, biofix: str = "01-01") -> pd.Timestamp:
+    """First day of the season labelled ``year``: the biofix that year (1 March for 02-29 in other years)."""
+    month, day = parse_biofix(biofix)
+    if (month, day) == (2, 29) and not pd.Timestamp(year=int(year), month=1, day=1).is_leap_year:
+        return pd.Timestamp(year=int(year), month=3, day=1)
+    return pd.Timestamp(year=int(year), month=month, day=day)
 
 
 def noleap_doy(month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -59,9 +78,13 @@ def season_calendar(
     year = np.asarray(dates.year)
     before = (month < bm) | ((month == bm) & (day < bd))
     season = year - before.astype(int)
-    start = noleap_doy(np.array(bm), np.array(bd))
+    leap_biofix = (bm, bd) == (2, 29)
+    # a 02-29 biofix numbers from 1 March (day 60): 29 February shares 28 February's number otherwise
+    start = 60 if leap_biofix else noleap_doy(np.array(bm), np.array(bd))
     sday = (noleap_doy(month, day) - start) % 365 + 1
     leap_day = (month == 2) & (day == 29)
+    if leap_biofix:
+        sday = np.where(leap_day, 1, sday)  # the season's eve in a leap year, compared as its first day
     return season, sday, leap_day
 
 
@@ -162,7 +185,7 @@ def accumulate(dd: pd.Series, *, biofix: str = "01-01", max_gap: int = 2) -> pd.
         return pd.Series([], index=dd.index, name="cum_dd", dtype=float)
     first, last = days.min(), days.max()
     season0 = first.year - int((first.month, first.day) < (bm, bd))
-    start = pd.Timestamp(year=season0, month=bm, day=bd)
+    start = season_start(season0, biofix)
     full = pd.date_range(start, last, freq="D", unit=days.unit)
     values = pd.Series(dd.to_numpy(dtype=float), index=days).reindex(full).to_numpy()
     cum = accumulate_array(values, full, biofix=biofix, max_gap=int(max_gap))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from butterfly_lib.analysis.degree_days.accumulate import accumulate
+from butterfly_lib.analysis.degree_days.accumulate import accumulate, season_start
 from butterfly_lib.analysis.degree_days.frames import daily_degree_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.settings import UNITS, DegreeDays
@@ -48,14 +48,17 @@ def season_cum_dd(frame: pd.DataFrame, dd: DegreeDays, *, biofix: str = "01-01",
     could only ever be missing. Other gaps follow ``accumulate``'s policy, and its warning names them.
     ``attrs["provenance"]`` of the frame is kept.
     """
-    daily = source_degree_days(frame, dd)
-    if len(daily):
-        month, day = (int(p) for p in biofix.split("-"))
-        first = daily.index[0]
-        start = pd.Timestamp(first.year, month, day)
-        if start < first:
-            start = pd.Timestamp(first.year + 1, month, day)
-        daily = daily[daily.index >= start] if start != first else daily
-    cum = accumulate(daily, biofix=biofix, max_gap=max_gap)
+    cum = season_cum_from_dd(source_degree_days(frame, dd), biofix=biofix, max_gap=max_gap)
     cum.attrs["provenance"] = frame.attrs.get("provenance")
     return cum
+
+
+def season_cum_from_dd(dd: pd.Series, *, biofix: str = "01-01", max_gap: int = 2) -> pd.Series:
+    """``season_cum_dd`` from daily degree days already computed (e.g. with filled days replaced)."""
+    if len(dd):
+        first = dd.index[0]
+        start = season_start(first.year, biofix)
+        if start < first:
+            start = season_start(first.year + 1, biofix)
+        dd = dd[dd.index >= start] if start != first else dd
+    return accumulate(dd, biofix=biofix, max_gap=max_gap)

@@ -4,7 +4,8 @@ Look here for ``noaa_daily(station, start, end)`` (one CSV request, °F and inch
 (the real 1940–2024 Portland airport record in ``data/noaa/``, read by the same parser). Both return one row per
 calendar day of the range: days the station did not report are added as all-NaN rows, and every gap is counted
 in ``frame.attrs["missing"]`` (``{"tmax_f": n, "tmin_f": n, "prcp_in": n, "absent_days": k}``, where the
-per-column counts include the absent days). Nothing is ever filled in.
+per-column counts include the absent days). Nothing is ever filled in. A day whose TMIN is above its TMAX is
+set missing and named in ``attrs["inconsistent_days"]`` and the provenance notice (``consistency``).
 
 ``date`` is tz-naive on purpose: a GHCN-Daily day at a first-order station is a local *standard* time day
 (midnight to midnight, no daylight saving), which no IANA zone's midnight matches in summer. Join it to
@@ -26,6 +27,7 @@ from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.place import STATION_PATTERN, Place
 from butterfly_lib.provenance import Provenance, attach
 from butterfly_lib.settings import DEFAULT_ENDPOINTS
+from butterfly_lib.sources.noaa.consistency import inconsistent_notice, mask_inconsistent_days
 
 SOURCE = "noaa"
 BUNDLED_FILE = "USW00024229_portland_airport_1940-2024.csv"
@@ -114,6 +116,7 @@ def parse_daily_summaries(
     names = table["NAME"].unique()
     out.insert(1, "station", station_id)
     out.insert(2, "station_name", names[0] if len(names) else "")
+    mask_inconsistent_days(out)
     out.attrs["missing"] = {
         **{column: int(out[column].isna().sum()) for column in VALUE_COLUMNS.values()},
         "absent_days": int(len(calendar) - reported.sum()),
@@ -185,10 +188,11 @@ def noaa_daily(
 
 def _with_gap_notice(prov: Provenance, frame: pd.DataFrame) -> Provenance:
     gaps = {k: v for k, v in frame.attrs["missing"].items() if v}
-    if not gaps:
+    inconsistent = inconsistent_notice(frame.attrs.get("inconsistent_days", []))
+    if not gaps and not inconsistent:
         return prov
-    note = "missing (left NaN): " + ", ".join(f"{k} {v}" for k, v in gaps.items())
-    return prov.with_(notice="; ".join(n for n in (prov.notice, note) if n))
+    note = "missing (left NaN): " + ", ".join(f"{k} {v}" for k, v in gaps.items()) if gaps else ""
+    return prov.with_(notice="; ".join(n for n in (prov.notice, note, inconsistent) if n))
 
 
 def bundled_path(noaa_dir: Path) -> Path:
