@@ -14,9 +14,10 @@ It plugs into ``butterfly_lib.replay.ReplayServer`` as a route whose reply is co
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from butterfly_lib.replay import ReplayServer, Reply, Route
@@ -27,9 +28,14 @@ BUTTERFLY_ANCESTRY = [48460, 1, 47120, 372739, 47158, 184884, 47157, 47224]
 MOTH_ANCESTRY = [48460, 1, 47120, 372739, 47158, 184884, 47157]
 
 
+@functools.lru_cache(maxsize=1)
+def _recorded() -> str:
+    return (INAT / "get_observations_page1.json").read_text()
+
+
 def recorded_observation() -> dict:
     """The real recorded observation (pyinaturalist's Monarch, tests/fixtures) every record is a copy of."""
-    return json.loads((INAT / "get_observations_page1.json").read_text())["results"][0]
+    return json.loads(_recorded())["results"][0]
 
 
 def make_observation(
@@ -47,6 +53,9 @@ def make_observation(
     ancestry: list[int] | None = None,
 ) -> dict:
     rec = copy.deepcopy(recorded_observation())
+    # the recorded identification threads (50 kB of the 59 kB) are emptied, as a fresh observation has them;
+    # every other field keeps its recorded shape
+    rec["identifications"], rec["non_owner_ids"], rec["comments"], rec["faves"] = [], [], [], []
     rec["id"] = oid
     rec["observed_on"] = day.isoformat()
     rec["time_observed_at"] = f"{day.isoformat()}T{time_utc}+00:00" if time_utc else None
@@ -94,7 +103,7 @@ class World(Route):
         rec = self.records[oid]
         for k, v in changes.items():
             rec[k] = v
-        rec["updated_at"] = datetime.now().replace(microsecond=0).isoformat() + "+00:00"
+        rec["updated_at"] = datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "+00:00"
 
     def install(self, server: ReplayServer) -> World:
         with server._lock:

@@ -234,7 +234,7 @@ def histogram(q: str) -> Answer:
         # Elasticsearch date-histogram buckets: weeks keyed by their Monday, years by 1 January; empty buckets
         # between the first and the last non-empty one are filled with 0, none outside them
         if interval == "week":
-            keys = (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
+            keys = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
             step = pd.DateOffset(weeks=1)
         else:
             keys = pd.to_datetime(days.dt.year.astype(str) + "-01-01")

@@ -50,9 +50,9 @@ def week_of(dates: Iterable[date] | pd.Series) -> pd.DataFrame:
     if d.dt.tz is not None:
         d = d.dt.tz_localize(None)
     d = d.dt.normalize()
-    start = d - pd.to_timedelta(d.dt.weekday, unit="D")
+    start = d - pd.to_timedelta(d.dt.day_of_week, unit="D")
     jan1 = pd.to_datetime(pd.DataFrame({"year": d.dt.year, "month": 1, "day": 1}), errors="coerce")
-    first = jan1 - pd.to_timedelta(jan1.dt.weekday, unit="D")
+    first = jan1 - pd.to_timedelta(jan1.dt.day_of_week, unit="D")
     week = ((start - first).dt.days // 7 + 1).astype("Int64")
     return pd.DataFrame(
         {"year": d.dt.year.astype("Int64"), "week": week, "week_start": start.dt.date}, index=d.index
