@@ -18,7 +18,7 @@ import pytest
 from benchmarks import harness, refresh
 from butterfly_lib.place import PORTLAND
 
-MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "run_all")
+MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "bench_record", "run_all")
 
 
 @pytest.mark.parametrize("name", MODULES)
