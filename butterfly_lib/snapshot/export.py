@@ -158,7 +158,20 @@ provenance, so pages label derived and simulated data.
   for sightings in the requested grid cell (±half a cell) on their days (its rounded Open-Meteo archive values:
   whole °C max/min, precipitation when shown, condition label → WMO code); other days null.
 - **species_counts with day/date/year/area filters** and **histograms**: counted from the recorded sightings
-  (a sample, not a census).
+  (a sample, not a census). Histograms by `week` (keyed by Monday) and `year` honour `d1`/`d2`.
+- **Reference-group histograms** (observer effort: Insecta, taxon 47158, `interval=week`): no insect counts were
+  recorded, so the recorded **butterfly** sightings per week stand in for them, labelled "DERIVED STAND-IN". Their
+  zero weeks are the sample's calendar gaps (none 10 April – 20 May, none after 30 August, in any year), not weeks
+  without observers; the emergence analysis uses them to censor windows near the gaps.
+- **Archive at ERA5-Land cells** (`models=era5_land`, the observation record's per-sighting temperatures): the
+  Portland series above (NOAA airport station, normals, same-day forecasts) stands in for every cell, labelled
+  "DERIVED STAND-IN"; elevation null.
+
+The observation record (`/observations` paged by id with `only_id`, `id` and `updated_since` as the record's
+download and refresh send them) is answered from the recorded sightings within the asked circle: the bundled
+sample stays the offline demo's only sightings, with its gaps (no sighting 10 April – 20 May or after 30 August
+in any year; see `data/upstream-site/README.md`). The recordings hold no update times, so `updated_since` lists
+none; no observer was recorded, so no duplicate can be collapsed.
 
 ## Simulated (labelled "simulated")
 
