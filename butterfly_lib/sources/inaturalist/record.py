@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -267,7 +268,7 @@ class _Progress:
 
 def update_record(
     place: Place,
-    folder: str,
+    folder: str | Path,
     *,
     taxon_id: int | str = validate.BUTTERFLIES,
     session: ButterflySession | None = None,
@@ -488,7 +489,7 @@ def _census(
 # ---------------------------------------------------------------------------------------------- reading
 
 
-def record_state(place: Place, folder: str, taxon_id: int | str = validate.BUTTERFLIES) -> RecordState | None:
+def record_state(place: Place, folder: str | Path, taxon_id: int | str = validate.BUTTERFLIES) -> RecordState | None:
     """The stored state of the place's record (None if it was never started)."""
     taxon = validate.taxon_id(taxon_id)
     return RecordStore(folder).state(table_for(place, taxon))
@@ -496,7 +497,7 @@ def record_state(place: Place, folder: str, taxon_id: int | str = validate.BUTTE
 
 def sightings(
     place: Place,
-    folder: str,
+    folder: str | Path,
     *,
     taxon_id: int | str = validate.BUTTERFLIES,
     radius_m: float = DEFAULT_RADIUS_M,
