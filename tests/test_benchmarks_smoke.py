@@ -18,7 +18,7 @@ from benchmarks import harness, refresh
 from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from tools.snapshot_server import add_manifest_routes, server_misses
 
-MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "run_all")
+MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "bench_record", "run_all")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -77,7 +77,7 @@ def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
     manifest = {
         "as_of": as_of.isoformat(),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "built_by": "scripts/build_snapshot.py",
+        "built_by": "tools/build_snapshot.py",
         "responses": entries,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
@@ -108,9 +108,8 @@ Portland, Oregon, as of **{as_of}** (built {manifest["built_at"]} by `{manifest[
 
 ## How it is built
 
-`scripts/build_snapshot.py` runs the real source clients (the same code the pages use) with
-`BUTTERFLY_SNAPSHOT_RECORD=1`, which mounts `butterfly_lib.snapshot.responders.SnapshotAdapter` for the real API
-hosts. That adapter answers each request from the real recordings below, in the API's own format; the cache
+`tools/build_snapshot.py` runs every page builder (`butterfly_lib.pages`, the same code the notebooks call) on a
+session that mounts `tools.snapshot.responders.SnapshotAdapter` for the real API hosts. That adapter answers each request from the real recordings below, in the API's own format; the cache
 stores the answers under the real keys, and `export.py` writes them here. `butterfly cache seed` loads them back.
 Each response's kind and notice travel as `X-Butterfly-Kind` / `X-Butterfly-Notice` headers into the data's
 provenance, so pages label derived and simulated data.
@@ -162,7 +161,20 @@ provenance, so pages label derived and simulated data.
   for sightings in the requested grid cell (±half a cell) on their days (its rounded Open-Meteo archive values:
   whole °C max/min, precipitation when shown, condition label → WMO code); other days null.
 - **species_counts with day/date/year/area filters** and **histograms**: counted from the recorded sightings
-  (a sample, not a census).
+  (a sample, not a census). Histograms by `week` (keyed by Monday) and `year` honour `d1`/`d2`.
+- **Reference-group histograms** (observer effort: Insecta, taxon 47158, `interval=week`): no insect counts were
+  recorded, so the recorded **butterfly** sightings per week stand in for them, labelled "DERIVED STAND-IN". Their
+  zero weeks are the sample's calendar gaps (none 10 April – 20 May, none after 30 August, in any year), not weeks
+  without observers; the emergence analysis uses them to censor windows near the gaps.
+- **Archive at ERA5-Land cells** (`models=era5_land`, the observation record's per-sighting temperatures): the
+  Portland series above (NOAA airport station, normals, same-day forecasts) stands in for every cell, labelled
+  "DERIVED STAND-IN"; elevation null.
+
+The observation record (`/observations` paged by id with `only_id`, `id` and `updated_since` as the record's
+download and refresh send them) is answered from the recorded sightings within the asked circle: the bundled
+sample stays the offline demo's only sightings, with its gaps (no sighting 10 April – 20 May or after 30 August
+in any year; see `data/upstream-site/README.md`). The recordings hold no update times, so `updated_since` lists
+none; no observer was recorded, so no duplicate can be collapsed.
 
 ## Simulated (labelled "simulated")
 

@@ -30,7 +30,8 @@ EARTH_RADIUS_KM = 6371.0088
 FILTERS = frozenset({"taxon_id", "d1", "d2", "year", "month", "day", "lat", "lng", "radius", "swlat", "swlng",
                      "nelat", "nelng", "quality_grade", "verifiable", "photos", "captive", "geo", "locale",
                      "preferred_place_id", "iconic_taxa", "rank", "hrank", "lrank"})  # fmt: skip
-OBS_PARAMS = FILTERS | {"id_above", "id_below", "per_page", "page", "order_by", "order"}
+OBS_PARAMS = FILTERS | {"id_above", "id_below", "per_page", "page", "order_by", "order", "id", "only_id",
+                        "updated_since"}
 COUNTS_PARAMS = FILTERS | {"per_page", "page"}
 HIST_PARAMS = FILTERS | {"date_field", "interval"}
 SAMPLE_NOTE = (
@@ -127,6 +128,13 @@ def observations(q: str) -> Answer:
         s = s[s["observation_id"] > ints(p["id_above"], "id_above")[0]]
     if "id_below" in p:
         s = s[s["observation_id"] < ints(p["id_below"], "id_below")[0]]
+    if "id" in p:
+        s = s[s["observation_id"].isin(ints(p["id"], "id"))]
+    notes = []
+    if "updated_since" in p:
+        # the recordings hold no update times: nothing can be shown to have changed since any instant
+        s = s.iloc[0:0]
+        notes.append(f"updated_since={p['updated_since']}: the recording has no update times, so none is listed")
     order_by, order = p.get("order_by", "created_at"), p.get("order", "desc")
     if order_by not in ("id", "created_at", "observed_on"):
         raise NotCovered(f"order_by={order_by}")
@@ -135,6 +143,11 @@ def observations(q: str) -> Answer:
     s = s.sort_values(key, ascending=order == "asc")
     page, per_page = _paging(p)
     chunk = s.iloc[(page - 1) * per_page : page * per_page]
+    if p.get("only_id", "false") not in ("", "false"):
+        body = {"total_results": len(s), "page": page, "per_page": per_page,
+                "results": [{"id": int(i)} for i in chunk["observation_id"]]}  # fmt: skip
+        return Answer.json(body, kind="observed", notice="; ".join([SAMPLE_NOTE, *notes]),
+                           inputs=["upstream-site/sightings.csv"])  # fmt: skip
     results = [
         {
             "id": int(r.observation_id),
@@ -165,7 +178,7 @@ def observations(q: str) -> Answer:
     return Answer.json(
         body,
         kind="observed",
-        notice=f"{SAMPLE_NOTE}; {_grade_note(p)}{NULL_NOTE}",
+        notice="; ".join([SAMPLE_NOTE, *notes, f"{_grade_note(p)}{NULL_NOTE}"]),
         inputs=["upstream-site/sightings.csv"],
     )
 
@@ -212,18 +225,37 @@ def histogram(q: str) -> Answer:
     s = filter_sightings(p)
     days = pd.to_datetime(s["observed_on"])
     if interval == "week_of_year":
-        keys = range(1, 54)
         counts = days.dt.isocalendar().week.astype(int).value_counts()
+        series = {str(k): int(counts.get(k, 0)) for k in range(1, 54)}
     elif interval == "month_of_year":
-        keys = range(1, 13)
         counts = days.dt.month.value_counts()
+        series = {str(k): int(counts.get(k, 0)) for k in range(1, 13)}
+    elif interval in ("week", "year"):
+        # Elasticsearch date-histogram buckets: weeks keyed by their Monday, years by 1 January; empty buckets
+        # between the first and the last non-empty one are filled with 0, none outside them
+        if interval == "week":
+            keys = (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
+            step = pd.DateOffset(weeks=1)
+        else:
+            keys = pd.to_datetime(days.dt.year.astype(str) + "-01-01")
+            step = pd.DateOffset(years=1)
+        counts = keys.value_counts()
+        full = pd.date_range(keys.min(), keys.max(), freq=step) if len(keys) else pd.DatetimeIndex([])
+        series = {d.strftime("%Y-%m-%d"): int(counts.get(d, 0)) for d in full}
     else:
-        raise NotCovered(f"histogram interval={interval} (week_of_year and month_of_year are implemented)")
-    series = {str(k): int(counts.get(k, 0)) for k in keys}
+        raise NotCovered(f"histogram interval={interval} (week_of_year, month_of_year, week and year are implemented)")
     body = {"total_results": len(series), "page": 1, "per_page": len(series), "results": {interval: series}}
     notice = (
         f"DERIVED: counted from the recorded sightings matching the query; {SAMPLE_NOTE}; {_grade_note(p)}"
     )
+    taxa = ints(p.get("taxon_id"), "taxon_id")
+    if taxa and all(t in BROAD_TAXA and t != 47224 for t in taxa):
+        notice = (
+            f"DERIVED STAND-IN: no {', '.join(BROAD_TAXA[t] for t in taxa)} counts were recorded; these are the "
+            "recorded butterfly sightings matching the query, standing in for the reference group. Their zero "
+            "weeks are the sample's calendar gaps (none 10 Apr-20 May, none after 30 Aug in any year), not weeks "
+            f"without observers; {SAMPLE_NOTE}"
+        )
     return Answer.json(body, kind="derived", notice=notice, inputs=["upstream-site/sightings.csv"])
 
 

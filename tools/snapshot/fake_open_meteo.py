@@ -313,7 +313,17 @@ def archive(q: str, as_of: date) -> Answer:
     items, notes, inputs, kind = [], [], [], "derived"
     for lat, lon in zip(lats, lons, strict=True):
         env = _envelope(lat, lon, tz, start)
-        if _near_portland(lat, lon):
+        if p.get("models") == "era5_land" and not _near_portland(lat, lon):
+            # the record's cell temperatures: no gridded recording exists, the Portland series stands in
+            rows = portland_days(start, end, as_of)
+            _kind, note, used = _series_notice(rows, as_of)
+            note = (
+                f"DERIVED STAND-IN for ERA5-Land cell {lat:g},{lon:g}: the Portland series (NOAA airport station "
+                f"before {rec.noaa_station()['day'].max()}, then normals and same-day forecasts) stands in for every "
+                f"cell; it is not that cell's temperature; elevation null; {note}"
+            )
+            env["daily_units"], env["daily"] = _daily_block(rows, daily)
+        elif _near_portland(lat, lon):
             rows = portland_days(start, end, as_of)
             _kind, note, used = _series_notice(rows, as_of)
             env["daily_units"], env["daily"] = _daily_block(rows, daily)

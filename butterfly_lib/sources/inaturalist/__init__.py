@@ -11,6 +11,8 @@ Public names:
 - ``observations(where, window, *, taxon_id, quality_grades, max_results)``, ``sightings_this_week(...)``
 - ``seasonality(where, taxon_id)``: observations per week of the year, all years
 - ``taxa(ids, *, with_family, missing)``, ``taxon(id)``, ``TaxonNotFound``
+- the observation record of a place (submodules, imported on demand: they bring DuckDB): ``record.update_record``,
+  ``record.sightings``, ``effort.observer_effort``, ``effort.week_of``; the store is ``store.RecordStore``
 - windows: ``DateRange``, ``AcrossYears``, ``this_year``, ``this_week``; places: ``BBox``, ``InatPlace``
   (or a ``butterfly_lib.place.Place``)
 """

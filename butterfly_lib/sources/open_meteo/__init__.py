@@ -9,6 +9,8 @@ Public names:
 - ``ensemble(place, model="gfs_seamless")`` (xarray member × time), ``ensemble_quantiles(ds)``
 - ``daily_at_points(latitudes, longitudes, start, end)``, ``daily_at_dated_points(latitudes, longitudes, dates)``, ``snap_to_grid``, ``GRID_DEGREES``
 - ``WEATHER_CODES``, ``weather_label``
+- ``cells`` (submodule): ``cell_temperatures``, ``plan_cells``, ``request_weight``, ``WeightBudget``: ERA5-Land
+  temperatures at each sighting's own grid cell for the observation record
 """
 
 from butterfly_lib.sources.open_meteo.archive import archive_daily, daily_through_today
