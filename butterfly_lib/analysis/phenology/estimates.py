@@ -183,7 +183,7 @@ def _finish(out: pd.DataFrame, correct_effort: bool, span, gaps, frame) -> pd.Da
     out["censored"] = out["censored"].astype(bool)
     out = out[list(ESTIMATE_COLUMNS)].sort_values(["scientific_name", "brood", "year", "scale", "percentile"],
                                                   kind="stable", na_position="first").reset_index(drop=True)  # fmt: skip
-    out.attrs.update({"record_span": span, "gaps": gaps, "without_effort": frame.attrs.get("without_effort", 0),
+    out.attrs.update({"record_span": span, "gaps": gaps.to_dict("records"), "without_effort": frame.attrs.get("without_effort", 0),
                       "effort_corrected": bool(correct_effort)})  # fmt: skip
     return out
 
@@ -256,16 +256,15 @@ def wide(estimates: pd.DataFrame) -> pd.DataFrame:
     ``..._censored``, ``..._reason`` and, per scale, ``{scale}_n``, ``{scale}_n_eff``, ``{scale}_n_years``."""
     keys = ["scientific_name", "brood"] + (["year"] if estimates["year"].notna().any() else [])
     e = estimates.copy()
+    e.attrs = {}
     e["tag"] = e["scale"] + "_p" + e["percentile"].astype(str)
-    idx = keys + ["common_name", "taxon_id"]
-    e["year"] = e["year"].astype("Int64") if "year" in keys else 0
     vals = {"": "estimate", "_lo": "ci_low", "_hi": "ci_high", "_censored": "censored", "_reason": "censor_reason"}
     parts = []
     for suffix, col in vals.items():
-        p = e.pivot_table(index=idx, columns="tag", values=col, aggfunc="first", dropna=False)
+        p = e.pivot(index=keys, columns="tag", values=col)
         p.columns = [f"{c}{suffix}" for c in p.columns]
         parts.append(p)
-    sizes = e.groupby(idx + ["scale"], dropna=False)[["n", "n_eff", "n_years"]].first().unstack("scale")
+    sizes = e.groupby(keys + ["scale"])[["n", "n_eff", "n_years"]].first().unstack("scale")
     sizes.columns = [f"{scale}_{what}" for what, scale in sizes.columns]
-    out = pd.concat(parts + [sizes], axis=1).reset_index()
-    return out
+    names = e.groupby(keys)[["common_name", "taxon_id"]].first()
+    return pd.concat([names, *parts, sizes], axis=1).reset_index()

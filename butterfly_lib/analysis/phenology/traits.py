@@ -40,6 +40,7 @@ SOURCES = {
     "JN11": "James, D.G. & Nunnallee, D. (2011) Life Histories of Cascadia Butterflies. Oregon State "
     "University Press.",
 }
+SHORT = {"P02": "Pyle 2002", "W05": "Warren 2005", "S86": "Scott 1986", "JN11": "James & Nunnallee 2011"}
 METHODS = ("degree days", "calendar")
 _MIGRANT_WORDS = ("migrant", "colonist", "stray")
 
@@ -141,6 +142,9 @@ def several_broods(row) -> bool:  # noqa: ANN001
     return str(row.get("voltinism", "") or "") in ("bivoltine", "multivoltine", "variable")
 
 
-def source_text(codes: str) -> str:
-    """The full references of a ``sources`` value (``"P02;JN11"``)."""
-    return " ".join(SOURCES.get(c.strip(), c.strip()) for c in str(codes).split(";") if c.strip())
+def source_text(codes: str, *, full: bool = False) -> str:
+    """The references of a ``sources`` value (``"P02;JN11"``): short ("Pyle 2002; James & Nunnallee 2011")
+    or ``full``."""
+    table = SOURCES if full else SHORT
+    sep = " " if full else "; "
+    return sep.join(table.get(c.strip(), c.strip()) for c in str(codes).split(";") if c.strip())
