@@ -19,8 +19,10 @@ Model, per day ``d`` of the seasons simulated:
   effort correction must undo; the reference group (the observer-effort measure) is ``~ Poisson(ref * E(d))``
   per day, summed per ISO week (a reference group with no season of its own).
 
-Truth: ``planted`` (per species and brood: dd_p10/p50/p90 of the normal curve) and ``truth`` (per species,
-brood and year: the day of year on which the place's accumulation reaches each planted percentile).
+Truth: ``planted`` (per species and brood: dd_p10/p50/p90 of the normal curve), ``truth`` (per species,
+brood and year: the day of year on which the place's accumulation reaches each planted percentile) and
+``pooled_truth`` (per species and brood: the day-of-year percentiles of the flight pooled over the years with
+every year weighing the same: what a profile over years should find on the calendar).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class Simulation:
     place_cum_dd: pd.Series
     planted: pd.DataFrame
     truth: pd.DataFrame
+    pooled_truth: pd.DataFrame
     gap: tuple[date, date]
     record_span: tuple[date, date]
     params: dict = field(default_factory=dict)
@@ -122,8 +125,18 @@ def simulate(
     rng = np.random.default_rng(seed)
     ref = rng.poisson(reference_rate * effort)
     rows = []
+    mixture_rows = []
     next_id = 1
+    year_of_day = np.asarray(days.year)
     for s in species:
+        for b, (m, sd, _) in enumerate(s.broods, start=1):
+            part = _phi((values - m) / sd) - _phi((prev - m) / sd)
+            part[new] += _phi((0.0 - m) / sd)
+            per_year = pd.Series(part).groupby(year_of_day).transform("sum").to_numpy()
+            mix = pd.Series(part / per_year).groupby(doy).sum().reindex(range(1, 366), fill_value=0.0).to_numpy()
+            cdf = np.cumsum(mix) / mix.sum()
+            mixture_rows.append({"scientific_name": s.scientific_name, "brood": b,
+                                 **{f"doy_p{p}": float(np.searchsorted(cdf, p / 100) + 1) for p in Z}})  # fmt: skip
         share = np.zeros(len(days))
         for m, sd, w in s.broods:
             part = _phi((values - m) / sd) - _phi((prev - m) / sd)
@@ -172,5 +185,5 @@ def simulate(
     for frame in (sightings, eff):
         frame.attrs["simulated"] = True
         attach(frame, prov)
-    return Simulation(sightings, eff, cum, planted, truth, (pd.Timestamp(gap[0]).date(), pd.Timestamp(gap[1]).date()),
+    return Simulation(sightings, eff, cum, planted, truth, pd.DataFrame(mixture_rows), (pd.Timestamp(gap[0]).date(), pd.Timestamp(gap[1]).date()),
                       span, params)  # fmt: skip

@@ -45,7 +45,8 @@ lesser of the busiest week in the ``reach`` (10) weeks before and the busiest in
 level is at least ``min_level`` (10) observations, so a quiet week in a sparse year or season is not called a
 gap (with an expected 10, seeing 2 or fewer has a chance of 0.3 %). Runs of low weeks are gaps. A week of the
 year that is low in the profile pooled over all years (each year's weekly shares, averaged) is a *recurring*
-gap (e.g. a sample that never covers mid-April to mid-May); it makes a gap in every year in which that week's
+gap (e.g. a sample that never covers mid-April to mid-May), judged where that level is at least a tenth of
+the busiest week's; it makes a gap in every year in which that week's
 own effort is low or too sparse to judge. The season's slow start and end are not gaps: one side is low.
 """
 
@@ -235,7 +236,8 @@ def sampling_gaps(
     if n_years >= 3:
         p = np.nan_to_num(prof)
         lev = _side_levels(np.r_[p, p, p], int(reach))[52:104]
-        recurring = (p < fraction * lev) & (lev > 0)
+        # judged only where the season is busy enough to tell: a level of at least 10 % of the busiest week
+        recurring = (p < fraction * lev) & (lev >= 0.1 * p.max())
     rec_week = recurring[woy]
     judged_ok = (level >= min_level) & (e >= fraction * level)
     low_rec = rec_week & ~judged_ok & ~low

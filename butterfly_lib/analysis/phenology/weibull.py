@@ -92,10 +92,19 @@ def fit_weibull(
     if np.any(use & (x <= 0)):
         raise InvalidInput("x", float(x[use & (x <= 0)].min()), "positive values (the Weibull's support)")
     w = np.where(use, w, 0.0)
-    W = w.sum(axis=-1)
     s = np.where(use, x, 0.0).max(axis=-1)  # scale so every y = x / s is in (0, 1]: y**k never overflows
     safe_s = np.where(s > 0, s, 1.0)
     ly = np.where(use, np.log(np.where(use, x, 1.0) / safe_s[..., None]), 0.0)
+    k, lam_y = _fit_logs(ly, w, k_start, tol=tol, max_iter=max_iter)
+    return k.reshape(batch), (safe_s * lam_y).reshape(batch)
+
+
+def _fit_logs(
+    ly: np.ndarray, w: np.ndarray, k_start: np.ndarray | None, *, tol: float = 1e-9, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Newton solve on ``ly = log(x / s)`` (<= 0 where used, any finite value where ``w == 0``), which may
+    broadcast against ``w`` (one sample's logs against many resamples' weights): ``(shape, scale / s)``."""
+    W = w.sum(axis=-1)
     safe_W = np.where(W > 0, W, 1.0)
     m = (w * ly).sum(axis=-1) / safe_W
     v = (w * (ly - m[..., None]) ** 2).sum(axis=-1) / safe_W
@@ -103,38 +112,34 @@ def fit_weibull(
     # moment start from the log-scale spread: sd(ln X) = pi / (k sqrt 6)
     k = np.pi / (_SQRT6 * np.sqrt(np.where(degenerate, 1.0, v)))
     if k_start is not None:
-        k = np.where(np.isfinite(k_start) & (k_start > 0), k_start, k)
+        ks = np.broadcast_to(np.asarray(k_start, dtype=float), k.shape)
+        k = np.where(np.isfinite(ks) & (ks > 0), ks, k)
     active = ~degenerate & (W > 0)
     for _ in range(max_iter):
         if not active.any():
             break
-        # only rows still moving are recomputed (the others keep their converged k)
-        idx = np.nonzero(active)
-        ka = k[idx]
-        lya, wa = ly[idx], w[idx]
-        e = wa * np.exp(ka[:, None] * lya)
+        e = w * np.exp(k[..., None] * ly)
         s0 = e.sum(axis=-1)
-        el = e * lya
-        s1 = el.sum(axis=-1)
-        s2 = (el * lya).sum(axis=-1)
-        a = s1 / s0
-        g = a - 1.0 / ka - m[idx]
-        gp = s2 / s0 - a * a + 1.0 / (ka * ka)
-        step = g / gp
-        # g is increasing in k: a Newton step limited to halving or doubling k always makes progress
-        knew = np.clip(ka - step, 0.5 * ka, 2.0 * ka)
-        k[idx] = knew
-        done = np.abs(knew - ka) <= tol * knew
-        active[idx] = ~done
-    e = w * np.exp(np.where(use, k[..., None] * ly, -np.inf))
+        e *= ly
+        s1 = e.sum(axis=-1)
+        e *= ly
+        s2 = e.sum(axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = s1 / s0
+            g = a - 1.0 / k - m
+            gp = s2 / s0 - a * a + 1.0 / (k * k)
+            # g is increasing in k: a Newton step limited to halving or doubling k always makes progress
+            knew = np.clip(k - g / gp, 0.5 * k, 2.0 * k)
+        knew = np.where(active, knew, k)
+        active = active & (np.abs(knew - k) > tol * knew)
+        k = knew
+    e = w * np.exp(k[..., None] * ly)
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_lam_y = np.log(e.sum(axis=-1) / safe_W) / k
-    lam = safe_s * np.exp(log_lam_y)
+        lam_y = np.exp(np.log(e.sum(axis=-1) / safe_W) / k)
     k = np.where(degenerate, np.inf, k)
-    lam = np.where(degenerate, safe_s, lam)
+    lam_y = np.where(degenerate, np.exp(m), lam_y)
     bad = W <= 0
-    return np.where(bad, np.nan, k).reshape(batch), np.where(bad, np.nan, lam).reshape(batch)
-
+    return np.where(bad, np.nan, k), np.where(bad, np.nan, lam_y)
 
 LOCATIONS = ("profile", "zero")
 # candidate origins: the minimum minus these multiples of the range (geometric, near to far), plus zero
@@ -262,8 +267,12 @@ def _resample_fits(
     flat = (np.arange(G * nb)[:, None] * (N + 1) + pick.reshape(G * nb, N)).ravel()
     counts = np.bincount(flat, minlength=G * nb * (N + 1)).reshape(G, nb, N + 1)[..., :N]
     bw = counts * w[:, None, :]
-    kb, lb = fit_weibull(np.broadcast_to(x[:, None, :], bw.shape), bw, k_start=np.broadcast_to(k[:, None], (G, nb)))
-    return np.sort(weibull_quantile(kb[..., None], lb[..., None], p), axis=-1)
+    # one sample's logs serve all its resamples (only the weights change)
+    use = w > 0
+    s = np.where(use, x, 0.0).max(axis=1)
+    ly = np.where(use, np.log(np.where(use, x, 1.0) / s[:, None]), 0.0)[:, None, :]
+    kb, lb = _fit_logs(ly, bw, np.broadcast_to(k[:, None], (G, nb)))
+    return np.sort(weibull_quantile(kb[..., None], (s[:, None] * lb)[..., None], p), axis=-1)
 
 
 def _chunk_estimates(
