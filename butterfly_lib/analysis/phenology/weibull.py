@@ -161,7 +161,7 @@ def profile_location(x: np.ndarray, w: np.ndarray, *, min_shape: float = 1.0) ->
     """Origin of the Weibull for each row by profile likelihood over a grid of candidates.
 
     Candidates: zero (phenesse's origin, when every value is positive) and ``min - c * range`` for ``c`` from
-    0.05 to 20; the one with the highest weighted log-likelihood among fits with shape >= ``min_shape`` wins
+    0.05 to 20 (12 steps, then 6 finer ones around the best); the one with the highest weighted log-likelihood among fits with shape >= ``min_shape`` wins
     (a shape below 1 is a density that is highest at the very first flyer, not a flight curve, and is where
     the three-parameter likelihood becomes unbounded). Falls back to zero (or ``min - range``) when no
     candidate qualifies.
@@ -172,10 +172,12 @@ def profile_location(x: np.ndarray, w: np.ndarray, *, min_shape: float = 1.0) ->
     rng = np.where(np.isfinite(xmax - xmin), xmax - xmin, 0.0)
     spread = np.where(rng > 0, rng, np.maximum(np.abs(xmin), 1.0))
     fallback = np.where(xmin > 0, 0.0, xmin - spread)
-    cands = [fallback] + [xmin - c * spread for c in _ORIGIN_STEPS]
     best_ll = np.full(xmin.shape, -np.inf)
     best = fallback.copy()
-    for g in cands:
+    best_c = np.full(xmin.shape, np.nan)
+
+    def consider(g: np.ndarray, c: np.ndarray) -> None:
+        nonlocal best_ll, best, best_c
         shifted = np.where(use, x - g[..., None], 1.0)
         k, lam = fit_weibull(shifted, w)
         finite = np.isfinite(k)
@@ -184,6 +186,18 @@ def profile_location(x: np.ndarray, w: np.ndarray, *, min_shape: float = 1.0) ->
         better = ll > best_ll
         best_ll = np.where(better, ll, best_ll)
         best = np.where(better, g, best)
+        best_c = np.where(better, c, best_c)
+
+    consider(fallback, np.full(xmin.shape, np.nan))
+    for c in _ORIGIN_STEPS:
+        consider(xmin - c * spread, np.full(xmin.shape, c))
+    # a finer look around the best step of the grid
+    ratio = _ORIGIN_STEPS[1] / _ORIGIN_STEPS[0]
+    for f in np.geomspace(ratio**-0.75, ratio**0.75, 6):
+        c = np.where(np.isfinite(best_c), best_c * f, np.nan)
+        if np.isfinite(c).any():
+            g = np.where(np.isfinite(c), xmin - np.nan_to_num(c) * spread, fallback)
+            consider(g, c)
     return np.where(np.isfinite(xmin), best, np.nan)
 
 
