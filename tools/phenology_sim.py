@@ -120,7 +120,7 @@ def simulate(
     doy = date_to_doy(days)
     season_shape = 0.25 + np.exp(-0.5 * ((doy - 190.0) / 55.0) ** 2)
     gap_on = (days >= pd.Timestamp(gap[0])) & (days <= pd.Timestamp(gap[1]))
-    effort = growth ** (t_years / 10.0) * np.where(days.weekday >= 5, weekend, 1.0) * season_shape
+    effort = growth ** (t_years / 10.0) * np.where(days.day_of_week >= 5, weekend, 1.0) * season_shape
     effort = np.where(gap_on, 0.0, effort)
     rng = np.random.default_rng(seed)
     ref = rng.poisson(reference_rate * effort)

@@ -43,7 +43,9 @@ Sampling gaps
 A week is *low* when its effort is below ``fraction`` (default 0.2) of the effort on both sides of it: the
 lesser of the busiest week in the ``reach`` (10) weeks before and the busiest in the 10 weeks after; and that
 level is at least ``min_level`` (10) observations, so a quiet week in a sparse year or season is not called a
-gap (with an expected 10, seeing 2 or fewer has a chance of 0.3 %). Runs of low weeks are gaps. A week of the
+gap (with an expected 10, seeing 2 or fewer has a chance of 0.3 %). Runs of low weeks are gaps when their
+edges are abrupt (the busier of the two weeks on each side at least ``(run mean + 1) / fraction``): a gap
+starts and stops, a quiet winter fades in and out. A week of the
 year that is low in the profile pooled over all years (each year's weekly shares, averaged) is a *recurring*
 gap (e.g. a sample that never covers mid-April to mid-May), judged where that level is at least a tenth of
 the busiest week's; it makes a gap in every year in which that week's
@@ -79,7 +81,7 @@ def week_monday(year, week) -> pd.DatetimeIndex:  # noqa: ANN001 (array-likes)
     y = np.asarray(year, dtype=int)
     w = np.asarray(week, dtype=int)
     jan4 = pd.to_datetime(pd.DataFrame({"year": y, "month": 1, "day": 4}))
-    monday1 = jan4 - pd.to_timedelta(jan4.dt.weekday, unit="D")
+    monday1 = jan4 - pd.to_timedelta(jan4.dt.day_of_week, unit="D")
     return pd.DatetimeIndex(monday1 + pd.to_timedelta((w - 1) * 7, unit="D"))
 
 
@@ -205,6 +207,25 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(d == 1), np.flatnonzero(d == -1) - 1
 
 
+def _abrupt(e: np.ndarray, mask: np.ndarray, fraction: float, eps: float, circular: bool = False) -> np.ndarray:
+    """Keep the runs of ``mask`` whose edges are abrupt: the busier of the two weeks just before the run, and
+    of the two just after, both at least ``(run mean + eps) / fraction``. A gap starts and stops; a quiet
+    season fades in and out."""
+    n = e.size
+    keep = np.zeros(n, bool)
+    ext = np.r_[e, e, e] if circular else e
+    off = n if circular else 0
+    for a, b in zip(*_runs(mask), strict=True):
+        before = ext[max(a + off - 2, 0) : a + off]
+        after = ext[b + off + 1 : b + off + 3]
+        if before.size == 0 or after.size == 0:
+            continue
+        need = (e[a : b + 1].mean() + eps) / fraction
+        if before.max() >= need and after.max() >= need:
+            keep[a : b + 1] = True
+    return keep
+
+
 def sampling_gaps(
     effort: pd.DataFrame,
     record_span=None,  # noqa: ANN001
@@ -224,7 +245,7 @@ def sampling_gaps(
     weekly = weekly_effort(effort, record_span)
     e = weekly["n_reference"].to_numpy()
     level = _side_levels(e, int(reach))
-    low = (e < fraction * level) & (level >= min_level)
+    low = _abrupt(e, (e < fraction * level) & (level >= min_level), fraction, 1.0)
     # recurring gaps: each year's weekly shares averaged over years, on a circular week-of-year axis
     woy = np.minimum(weekly["week"].to_numpy(), 52) - 1
     yr = weekly["year"].to_numpy()
@@ -238,6 +259,7 @@ def sampling_gaps(
         lev = _side_levels(np.r_[p, p, p], int(reach))[52:104]
         # judged only where the season is busy enough to tell: a level of at least 10 % of the busiest week
         recurring = (p < fraction * lev) & (lev >= 0.1 * p.max())
+        recurring = _abrupt(p, recurring, fraction, 0.01 * p.max(), circular=True)
     rec_week = recurring[woy]
     judged_ok = (level >= min_level) & (e >= fraction * level)
     low_rec = rec_week & ~judged_ok & ~low
