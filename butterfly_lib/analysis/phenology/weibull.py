@@ -62,6 +62,8 @@ _SQRT6 = np.sqrt(6.0)
 def kish_n_eff(weights: np.ndarray, axis: int = -1) -> np.ndarray:
     """Kish's effective sample size ``(sum w)**2 / sum w**2`` along ``axis`` (0 where every weight is 0)."""
     w = np.asarray(weights, dtype=float)
+    top = np.max(np.abs(w), axis=axis, keepdims=True) if w.size else np.ones(1)
+    w = w / np.where(top > 0, top, 1.0)  # scale-free, and tiny weights do not underflow when squared
     s1 = w.sum(axis=axis)
     s2 = (w * w).sum(axis=axis)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -170,7 +172,8 @@ def profile_location(x: np.ndarray, w: np.ndarray, *, min_shape: float = 1.0) ->
     xmin = np.where(use, x, np.inf).min(axis=-1)
     xmax = np.where(use, x, -np.inf).max(axis=-1)
     rng = np.where(np.isfinite(xmax - xmin), xmax - xmin, 0.0)
-    spread = np.where(rng > 0, rng, np.maximum(np.abs(xmin), 1.0))
+    # a spread too small to move the origin off the minimum in floating point counts as no spread
+    spread = np.where(rng > 1e-6 * np.maximum(np.abs(xmin), 1.0), rng, np.maximum(np.abs(xmin), 1.0))
     fallback = np.where(xmin > 0, 0.0, xmin - spread)
     best_ll = np.full(xmin.shape, -np.inf)
     best = fallback.copy()

@@ -21,8 +21,8 @@ Statuses (``STATUSES``), in this order of precedence:
 - ``flying now``: the date is inside a window (start to end);
 - ``expected soon``: the next window opens (earliest opening) within ``soon_days`` (14);
 - ``between broods``: a window is over and another one is still to come this year;
-- ``overwintering``: an adult overwinterer outside its windows but inside its flight months, before its
-  first window (hibernated adults fly on warm days), or after its last window once its flight months end;
+- ``overwintering``: an adult overwinterer before its first window of the year (hibernating adults fly on
+  warm days), or after its last window once its flight months have ended;
 - ``later``: the first window of the year opens later;
 - ``late in season``: past the last window's end but not past the species' usual flight months (table);
   no species is "season over" before its flight months end;
@@ -225,7 +225,7 @@ def species_status(
                 status = "expected soon"
             elif past.any():
                 status = "between broods"
-            elif adult and fm and fm[0] <= when.month <= fm[1]:
+            elif adult:
                 status = "overwintering"
             else:
                 status = "later"
