@@ -71,9 +71,8 @@ Limits (what pages should say)
 
 References: Cooke, P. (1979) Statistical inference for bounds of random variables. Biometrika 66: 367-374.
 Pearse, W.D. et al. (2017) A statistical estimator for determining the limits of contemporary and historic
-phenology. Nature Ecology & Evolution 1: 1876-1882. Belitz, M.W. et al. (2020) Climate drivers of adult
-insect activity are conditioned by life history traits. Ecology Letters 23: 1230-1240; and Belitz, M.W.,
-Larsen, E.A., Ries, L. & Guralnick, R.P. (2020) The accuracy of phenology estimators for use with sparsely
+phenology. Nature Ecology & Evolution 1: 1876-1882. Belitz, M.W., Larsen, E.A., Ries, L. & Guralnick, R.P.
+(2020) The accuracy of phenology estimators for use with sparsely
 sampled presence-only observations. Methods in Ecology and Evolution 11: 1273-1285 (phenesse, CC0).
 Chernozhukov, V., Fernández-Val, I. & Galichon, A. (2009) Improving point and interval estimators of monotone
 functions by rearrangement. Biometrika 96: 559-575. Kish, L. (1965) Survey Sampling. Wiley.
