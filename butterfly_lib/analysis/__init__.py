@@ -10,6 +10,9 @@ inputs, outputs and method:
 - ``emergence_forecast``: this season's projected accumulation (observed, forecast, normal bounds) and
   each species' predicted window and status (flying now, expected soon, later, season over).
 - ``hindcast``: leave-one-year-out skill of degree days against a calendar baseline.
+- ``phenology``: the issue-11 science that the emergence page is switching to: effort-corrected
+  Weibull-parameterized onset/peak/end per species and year with bootstrap intervals, sampling gaps and
+  censoring, broods, the species traits table, this season's windows and statuses, honest skill.
 - ``real_profiles``: the emergence profiles of the real Portland sightings against the NOAA record.
 - ``sighting_weather`` and ``weather_codes``: the weather on each sighting's day at its grid cell.
 - ``outlook`` and ``viewing_index``: the 16-day daily table and its 0–100 viewing index with reasons.
