@@ -1,6 +1,9 @@
 """What the request cache holds: entries by source, expired entries, size; clearing it.
 
 Look here for ``butterfly cache``. Sources are recognised by the host (or replay-server path) of each URL.
+Clearing works only on a cache opened for writing: a read-only cache (a read-only file or filesystem) is refused
+with a message, never half-cleared or deleted. Entries that fail today's checks are found and removed by
+``butterfly_lib.sources.cache_verify`` (``butterfly cache verify``), which needs the sources' parsers.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from butterfly_lib import config
-from butterfly_lib.http.session import get_session
+from butterfly_lib.errors import ButterflyError
+from butterfly_lib.http.session import ButterflySession, get_session
 
 _HOST_TO_SOURCE = {
     "api.inaturalist.org": "inaturalist",
@@ -50,13 +54,15 @@ def summary() -> dict:
         "path": str(path),
         "file_bytes": size,
         "offline": session.offline,
+        "read_only": getattr(session, "read_only", False),
         "sources": {s: {"entries": held[s], "expired": expired[s], "bytes": nbytes[s]} for s in sorted(held)},
     }
 
 
 def status_text() -> str:
     s = summary()
-    lines = [f"cache: {s['path']} ({s['file_bytes'] / 1e6:.2f} MB on disk){' [offline]' if s['offline'] else ''}"]
+    flags = (" [offline]" if s["offline"] else "") + (" [read-only]" if s["read_only"] else "")
+    lines = [f"cache: {s['path']} ({s['file_bytes'] / 1e6:.2f} MB on disk){flags}"]
     lines.append(f"{'source':<24}{'entries':>9}{'expired':>9}{'MB':>9}")
     for name, v in s["sources"].items():
         lines.append(f"{name:<24}{v['entries']:>9}{v['expired']:>9}{v['bytes'] / 1e6:>9.2f}")
@@ -65,15 +71,26 @@ def status_text() -> str:
     return "\n".join(lines)
 
 
-def clear() -> str:
+def writable_session() -> ButterflySession:
+    """The shared session, or ``ButterflyError`` when its cache was opened read-only."""
     session = get_session()
+    if getattr(session, "read_only", False):
+        raise ButterflyError(
+            f"request cache {config.cache_path()} is read-only (a read-only file or filesystem); nothing was "
+            "removed. Make it writable, or point BUTTERFLY_CACHE at a writable file"
+        )
+    return session
+
+
+def clear() -> str:
+    session = writable_session()
     n = len(session.cache.responses)
     session.cache.clear()
     return f"cleared {n} cached responses from {config.cache_path()}"
 
 
 def clear_expired() -> str:
-    session = get_session()
+    session = writable_session()
     before = len(session.cache.responses)
     session.cache.delete(expired=True)
     return f"removed {before - len(session.cache.responses)} expired responses"

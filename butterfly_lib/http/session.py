@@ -3,7 +3,9 @@
 Look here to change retry policy, timeouts, rate limits or the cache file. ``get_session()`` returns the
 process-wide session (one per cache file and offline flag); sources never build their own. Caching decisions
 (tier expiry, stale-if-error, validating a body before it may replace a good cached copy) live in
-``butterfly_lib.http.fetch``, which every source calls.
+``butterfly_lib.http.fetch``, which every source calls. Whether the cache path may be used at all (it must be a
+cache of ours; a read-only one is opened read-only) is ``butterfly_lib.http.cache_file``; deadlines and size caps
+per source are ``butterfly_lib.http.limits``; the bounded retry policy is ``butterfly_lib.http.retry``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from urllib3.util.retry import Retry
 
 from butterfly_lib import config
 from butterfly_lib.errors import ButterflyError
+from butterfly_lib.http import cache_file
+from butterfly_lib.http.limits import RETRY_AFTER_CAP, LimitsSetting
+from butterfly_lib.http.retry import BoundedRetry
 
 #: (connect, read) seconds; every request carries a timeout
 DEFAULT_TIMEOUT = (10.0, 60.0)
@@ -63,16 +68,24 @@ class RateLimiter:
 
 
 class ButterflySession(requests_cache.CachedSession):
-    """A ``CachedSession`` that also knows its offline flag, timeout and rate limiter."""
+    """A ``CachedSession`` that also knows its offline flag, timeout, rate limiter, whether its cache is read-only,
+    and its per-source limits (None: ``butterfly_lib.http.limits.DEFAULT_LIMITS``)."""
 
     offline: bool
     timeout: tuple[float, float]
     rate_limiter: RateLimiter
+    read_only: bool
+    limits: LimitsSetting
 
 
-def make_retry(total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> Retry:
-    """Retry policy: 429/5xx, connection errors and read timeouts, exponential backoff, honouring Retry-After."""
-    return Retry(
+def make_retry(
+    total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0, retry_after_cap: float = RETRY_AFTER_CAP
+) -> Retry:
+    """Retry policy: 429/5xx, connection errors and read timeouts, exponential backoff, honouring Retry-After up to
+    ``retry_after_cap`` seconds (a longer wait is not slept: the request fails or is served stale) and never past
+    the request's deadline."""
+    return BoundedRetry(
+        retry_after_cap=retry_after_cap,
         total=total,
         connect=total,
         read=total,
@@ -117,8 +130,16 @@ def _open_sqlite(path: Path) -> requests_cache.SQLiteCache:
             time.sleep(0.05 + random.random() * 0.1)
 
 
-def _open_backend(path: Path) -> requests_cache.SQLiteCache:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _open_backend(path: Path) -> tuple[requests_cache.SQLiteCache, bool]:
+    """The backend on ``path`` and whether it is read-only. A path that is not a cache of ours is refused
+    untouched (``cache_file.CacheRefused``); only a corrupt cache identified as ours is moved aside."""
+    verdict = cache_file.refuse_unless_ours(path)
+    if verdict.kind == "absent":
+        cache_file.prepare_folder(path)
+    elif not cache_file.writable(path):
+        if not verdict.readable:
+            raise cache_file.CacheRefused(path, f"is {verdict.detail} and read-only, so it cannot be moved aside")
+        return cache_file.open_read_only(path), True
     try:
         backend = _open_sqlite(path)
     except sqlite3.DatabaseError as exc:
@@ -127,18 +148,16 @@ def _open_backend(path: Path) -> requests_cache.SQLiteCache:
                 f"request cache {path} is locked by another process (waited {LOCK_WAIT_SECONDS:g} s); let the "
                 "other run finish and try again, or point BUTTERFLY_CACHE at another file"
             ) from exc
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        broken = path.with_name(f"{path.name}.corrupt-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
-            p = Path(str(path) + suffix)
-            if p.exists():
-                p.rename(Path(str(broken) + suffix))
+        if not cache_file.is_corruption(exc):
+            raise cache_file.CacheRefused(path, f"cannot be opened ({exc})") from exc
+        broken = cache_file.move_aside(path)  # re-checks that it is ours
         warnings.warn(
             f"request cache {path} was corrupt ({exc}); moved it to {broken} and started an empty cache",
             stacklevel=3,
         )
         backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
-    return backend
+    cache_file.stamp(path)
+    return backend, False
 
 
 def build_session(
@@ -148,18 +167,25 @@ def build_session(
     retry: Retry | None = None,
     timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     rate_limits: dict[str, float] | None = None,
+    limits: LimitsSetting = None,
 ) -> ButterflySession:
-    """A new session. Prefer ``get_session`` (shared); this is for tests and tools that need their own."""
+    """A new session. Prefer ``get_session`` (shared); this is for tests and tools that need their own.
+
+    ``limits``: one ``Limits`` for every source, or a mapping of some sources' own (default: the table in
+    ``butterfly_lib.http.limits``)."""
     path = Path(cache_file) if cache_file else config.cache_path()
     offline = config.offline_from_env() if offline is None else offline
+    backend, read_only = _open_backend(path)
     session = ButterflySession(
-        backend=_open_backend(path),
+        backend=backend,
         expire_after=requests_cache.NEVER_EXPIRE,  # fetch() sets each response's expiry by tier
         allowable_codes=(200,),
         stale_if_error=True,
     )
     session.offline = offline
     session.timeout = timeout
+    session.read_only = read_only
+    session.limits = limits
     session.rate_limiter = RateLimiter(rate_limits)
     session.headers["User-Agent"] = config.user_agent()
     session.headers["Accept-Encoding"] = "gzip, deflate"
