@@ -2,7 +2,7 @@
 
 Look here to add a subcommand. Each subcommand is a ``register_*`` function that adds its parser and a
 handler; handlers return the exit status. Bad input exits with status 2 and a message naming the value.
-Subcommands: ``cache`` (status, clear, seed), ``degree-days``, ``fetch``, ``run``, ``site``.
+Subcommands: ``cache`` (status, clear, clear-expired, verify, seed), ``degree-days``, ``fetch``, ``run``, ``site``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,12 @@ def subcommand(register: Callable[[argparse._SubParsersAction], None]):
 @subcommand
 def _register_cache(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cache", help="show or manage the request cache")
-    p.add_argument("action", nargs="?", default="status", choices=["status", "clear", "clear-expired", "seed"])
+    p.add_argument(
+        "action", nargs="?", default="status", choices=["status", "clear", "clear-expired", "verify", "seed"],
+        help="clear-expired also removes entries that fail today's checks; verify checks every entry and "
+        "removes those that fail",
+    )  # fmt: skip
+    p.add_argument("--dry-run", action="store_true", help="verify: list the entries that fail, remove nothing")
     p.set_defaults(handler=_cache)
 
 
@@ -38,7 +43,16 @@ def _cache(args: argparse.Namespace) -> int:
     elif args.action == "clear":
         print(cache_admin.clear())
     elif args.action == "clear-expired":
+        from butterfly_lib.sources.cache_verify import verify
+
         print(cache_admin.clear_expired())
+        print(verify().text(dry_run=False))
+    elif args.action == "verify":
+        from butterfly_lib.sources.cache_verify import verify
+
+        report = verify(dry_run=args.dry_run)
+        print(report.text(dry_run=args.dry_run))
+        return 1 if report.failed and args.dry_run else 0
     elif args.action == "seed":
         from butterfly_lib.snapshot import seed_cache
 

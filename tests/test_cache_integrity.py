@@ -21,7 +21,7 @@ import pytest
 import time_machine
 
 from butterfly_lib import cli
-from butterfly_lib.errors import ButterflyError
+from butterfly_lib.errors import ButterflyError, SourceError
 from butterfly_lib.http import Tier, build_session, fetch, get_session, reset_sessions
 from butterfly_lib.http import session as session_module
 from butterfly_lib.http.cache_file import CacheRefused
@@ -382,3 +382,82 @@ def test_make_clean_keeps_the_cache(request):
     record(request, "make clean", "a cache holding past-years answers that never expire", KEPT)
     out = subprocess.run(["make", "-n", "clean"], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert "_site" in out and "data/cache" not in out and "http_cache" not in out
+
+
+# ------------------------------------------------------------------ implausible answers cached by an older version
+
+FOUND = "named by `cache verify --dry-run`, removed by `cache verify` / `clear-expired`; others kept"
+NOT_SERVED = "never served (nor kept as fallback): fetched again; offline, a clear error"
+SIGHTING_DAY = ROOT / "data" / "snapshot" / "open-meteo-archive-88d0ec1751.json"  # Portland, 2007-06-19
+
+
+def _bad_sighting_day() -> dict:
+    body = json.loads(SIGHTING_DAY.read_text())
+    body["daily"]["temperature_2m_max"][0], body["daily"]["temperature_2m_min"][0] = -60.0, 70.0
+    body["daily"]["sunshine_duration"][0] = 500000.0
+    return body
+
+
+def _sighting_day(session=None):
+    from butterfly_lib.sources.open_meteo import daily_at_points
+
+    return daily_at_points(
+        [45.5], [-122.6], "2007-06-19", "2007-06-19", timezone="America/Los_Angeles", session=session
+    )
+
+
+def _cache_as_an_older_version_did(session) -> None:
+    """Store the implausible answer under the exact key ``_sighting_day`` uses, without today's checks."""
+    from butterfly_lib import config
+    from butterfly_lib.sources.open_meteo.archive import ARCHIVE_DEFAULT
+
+    params = {
+        "latitude": ["45.5"], "longitude": ["-122.6"], "start_date": "2007-06-19", "end_date": "2007-06-19",
+        "daily": list(ARCHIVE_DEFAULT), "timezone": "America/Los_Angeles",
+    }  # fmt: skip
+    fetch("open_meteo_archive", config.base_url("open_meteo_archive") + "/archive", params,
+          tier=Tier.HISTORICAL, session=session)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param(c, id=f"butterfly cache {c}|implausible entry cached long ago|{FOUND}")
+                for c in ("verify", "clear-expired")]  # fmt: skip
+)
+def test_cache_verify_finds_and_removes_entries_failing_todays_checks(server, capsys, request, command):
+    record(request, f"butterfly cache {command}", "historical archive entry with -60/70 °C and 500,000 s sun", FOUND)
+    server.add("/open_meteo_archive/archive", Reply.json(_bad_sighting_day()))
+    s = get_session()
+    _cache_as_an_older_version_did(s)
+    _noaa(s)  # a good entry, which must stay
+    assert len(s.cache.responses) == 2
+    assert cli.main(["cache", "verify", "--dry-run"]) == 1
+    out = capsys.readouterr().out
+    assert "checked 2 cached answer(s) against today's checks: 1 failed" in out
+    assert "/open_meteo_archive/archive?" in out and "tmin 70 °C above tmax -60 °C at 2007-06-19" in out
+    assert "dry run: nothing removed" in out and len(s.cache.responses) == 2
+    assert cli.main(["cache", command]) == 0
+    out = capsys.readouterr().out
+    assert "1 failed" in out and "removed 1" in out
+    reset_sessions()
+    left = get_session().cache.responses
+    assert len(left) == 1 and "noaa" in next(iter(left.values())).url
+
+
+def test_an_implausible_cached_copy_is_never_served(server, monkeypatch, request):
+    record(request, "open_meteo/archive (sighting day)", "implausible copy cached long ago, never expires", NOT_SERVED)
+    good = json.loads(SIGHTING_DAY.read_text())
+    server.add("/open_meteo_archive/archive", Reply.json(_bad_sighting_day()))
+    _cache_as_an_older_version_did(get_session())
+    server.add("/open_meteo_archive/archive", Reply.json(good))
+    monkeypatch.setenv("BUTTERFLY_OFFLINE", "1")
+    reset_sessions()
+    with pytest.raises(SourceError, match="cached copy fails today's checks") as err:
+        _sighting_day()
+    assert "tmin 70 °C above tmax -60 °C" in str(err.value) and "butterfly cache verify" in str(err.value)
+    monkeypatch.delenv("BUTTERFLY_OFFLINE")
+    reset_sessions()
+    before = len(server.requests)
+    frame = _sighting_day()  # online: fetched again, checked, and the good answer replaces the bad one
+    assert len(server.requests) == before + 1 and not frame.attrs["provenance"].from_cache
+    assert frame["tmax_c"].tolist() == good["daily"]["temperature_2m_max"]
+    assert _sighting_day().attrs["provenance"].from_cache

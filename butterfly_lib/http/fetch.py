@@ -9,6 +9,8 @@ Look here for the caching contract. For one GET it:
    only on the same host; the adapter retries 429/5xx/timeouts with backoff and honours Retry-After up to a
    cap), and checks the body (status 200, parseable JSON/CSV, not an HTML error page, then the source's
    ``check``, which includes physical plausibility);
+   A cached copy is put through the same ``check`` before it is served: one stored before today's rules (an
+   implausible answer from an older version) is never served, nor kept as a fallback; it is fetched again.
 4. only a body that passed is written to the cache with the tier's expiry, so a failed refresh never
    replaces good data; on failure it serves the stale copy with a visible notice, or raises ``SourceError``
    naming the source, the URL and what went wrong. A write the cache refuses (a full disk, a read-only cache)
@@ -42,6 +44,7 @@ from butterfly_lib.http.retry import retry_after_seconds
 from butterfly_lib.http.session import ButterflySession, get_session
 from butterfly_lib.provenance import Provenance
 
+_VERIFY_HINT = "Fetch it again online, or remove such entries with `butterfly cache verify`"
 KIND_HEADER = "X-Butterfly-Kind"
 NOTICE_HEADER = "X-Butterfly-Notice"
 
@@ -94,6 +97,10 @@ def _parse(source: str, url: str, resp: requests.Response, expected: str) -> Any
             raise SourceError(source, url, f"CSV without a header line; starts {text[:80]!r}")
         return text
     return text
+
+
+#: the body checks every answer passes (HTML page, JSON/CSV shape), for re-checking cached answers
+parse_body = _parse
 
 
 def _provenance(
@@ -156,6 +163,12 @@ def fetch(
     full_url = prepared.url or url
     key = session.cache.create_key(prepared)
     cached = session.cache.get_response(key)
+    refused_copy = ""  # why the cached copy fails today's checks: then it is neither served nor a fallback
+    if cached is not None and check is not None:
+        try:
+            check(_parse(source, full_url, cached, expected))
+        except SourceError as exc:
+            refused_copy, cached = exc.problem, None
 
     def serve_cached(stale: bool, notice: str = "") -> Fetched:
         assert cached is not None
@@ -175,6 +188,8 @@ def fetch(
     if session.offline:
         if cached is not None:
             return serve_cached(stale=True, notice=f"offline: showing a copy cached {_when(cached)}, now expired")
+        if refused_copy:
+            raise SourceError(source, full_url, f"the cached copy fails today's checks ({refused_copy})", _VERIFY_HINT)
         raise OfflineCacheMiss(source, full_url)
 
     host = urlsplit(full_url).netloc
@@ -220,6 +235,8 @@ def fetch(
     REQUEST_LOG.error(source)
     if cached is not None:
         return serve_cached(stale=True, notice=f"refresh failed ({problem}); showing data cached {_when(cached)}")
+    if refused_copy:
+        problem += f"; the cached copy fails today's checks too ({refused_copy})"
     raise SourceError(source, full_url, problem, "Try again later; nothing cached to fall back on")
 
 

@@ -88,7 +88,7 @@ def limits_for(source: str, override: LimitsSetting = None) -> Limits:
 def human_bytes(n: int) -> str:
     """``n`` bytes in words: "512 B", "64 kB", "32 MB"."""
     if n >= MB:
-        return f"{n / MB:g} MB"
+        return f"{n / MB:.3g} MB"
     if n >= 1000:
-        return f"{n / 1000:g} kB"
+        return f"{n / 1000:.3g} kB"
     return f"{n} B"
