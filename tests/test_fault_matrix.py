@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ipyleaflet
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -842,3 +844,62 @@ def test_past_years_archive_implausible_is_refused(server, tmp_path, request, fa
     got = daily_at_points([45.5], [-122.6], "2007-06-19", "2007-06-19", timezone="America/Los_Angeles", session=s)
     assert got["tmax_c"].tolist() == SIGHTING_DAY["daily"]["temperature_2m_max"]
     s.close()
+
+
+# ------------------------------------------------------------------ modes: what the network or the place does
+
+FELL_BACK = "snapshot fallback chosen, each source named with the reason; --strict fails clearly"
+EMPTY_MAP = "empty map with a sentence; the page builds"
+
+
+def test_captive_portal_falls_back_to_the_snapshot(replay, point_sources_at, tmp_path, request):
+    from butterfly_lib.site.modes import choose_mode
+
+    record(request, "connectivity probe", "a captive portal: every request answered 200 with an HTML page", FELL_BACK)
+    point_sources_at(replay)
+    replay.fallback = Reply.html()
+    mode = choose_mode(cache_file=tmp_path / "snap.sqlite", log=lambda s: None)  # the default probe, as `butterfly site`
+    assert mode.name == "snapshot" and mode.environment()["BUTTERFLY_OFFLINE"] == "1"
+    assert "HTML page, not the API" in mode.reason
+    assert all(name in mode.reason for name in ("inaturalist", "open_meteo_forecast", "open_meteo_archive", "noaa"))
+    assert len(replay.requests) == 5, "one cheap request per source"
+    with pytest.raises(SourceError, match="strict mode and the APIs cannot be reached") as err:
+        choose_mode(strict=True)
+    assert "HTML page" in str(err.value)
+
+
+def test_a_place_with_no_sightings_gets_an_empty_map_and_a_sentence(request):
+    from butterfly_lib.analysis.sighting_weather import sightings_with_weather
+    from butterfly_lib.presentation.maps import NO_SIGHTINGS, sightings_map
+    from butterfly_lib.sources.inaturalist.parse import observations_frame
+    from butterfly_lib.sources.open_meteo import daily_at_dated_points
+
+    record(request, "inaturalist → sightings map", "no sightings (0 results): analysis and map functions", EMPTY_MAP)
+    sightings = observations_frame([], "http://127.0.0.1/none")
+    weather = daily_at_dated_points(sightings["latitude"], sightings["longitude"], sightings["observed_on"])
+    out = sightings_with_weather(sightings, weather)
+    assert out.empty and {"tmax_c", "weather_source", "weather_text"} <= set(out.columns)
+    m = sightings_map(out, center=(45.52, -122.68), this_year=2026)
+    notes = [c.widget.value for c in m.controls if isinstance(c, ipyleaflet.WidgetControl)]
+    assert len(notes) == 1 and NO_SIGHTINGS.split(":")[0] in notes[0]
+    assert tuple(m.center) == (45.52, -122.68)
+
+
+@pytest.mark.slow
+def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, request):
+    from benchmarks.harness import snapshot_server
+    from benchmarks.refresh import notebook_refresh
+    from butterfly_lib.snapshot import SNAPSHOT_AS_OF
+
+    record(request, "inaturalist → sightings map page", "iNaturalist answers 0 results (live run, real notebook)", EMPTY_MAP)
+    with snapshot_server(latency=0.0) as srv:
+        srv.add("/inaturalist/observations", Reply.json({"total_results": 0, "page": 1, "per_page": 200, "results": []}))
+        result = notebook_refresh(
+            srv, tmp_path / "cache.sqlite", tmp_path / "pages", as_of=SNAPSHOT_AS_OF.isoformat(), names=["sightings_map"]
+        )
+    assert [p.name for p in result.pages] == ["sightings_map"]
+    nb = nbformat.read(str(tmp_path / "pages" / "sightings_map.ipynb"), as_version=4)
+    states = json.dumps(nb.metadata.get("widgets", {}))
+    assert "No sightings to show" in states
+    table = pd.read_csv(tmp_path / "pages" / "sightings_map-sightings.csv")
+    assert table.empty

@@ -218,3 +218,43 @@ def test_unknown_or_missing_page_is_refused_before_running(tmp_path):
             notebooks_dir=tmp_path,
             log=lambda s: None,
         )
+
+
+# ------------------------------------------------------------------ the mode's probe asks the APIs a real question
+
+
+def _answer_every_probe(server) -> None:
+    """Each source's probe path answered with a small real-format answer."""
+    from butterfly_lib.replay import Reply
+
+    day = {"daily": {"time": ["2020-06-01"], "temperature_2m_max": [20.0]}, "daily_units": {}}
+    for name in ("open_meteo_forecast", "open_meteo_archive", "open_meteo_ensemble"):
+        path = {"open_meteo_forecast": "forecast", "open_meteo_archive": "archive", "open_meteo_ensemble": "ensemble"}[name]
+        server.add(f"/{name}/{path}", Reply.json(day))
+    server.add("/inaturalist/taxa/47224", Reply.json({"total_results": 1, "results": [{"id": 47224}]}))
+    server.add("/noaa/", Reply('"STATION","NAME","DATE","TMAX"\n"USW00024229","PDX","2020-06-01","70"\n', content_type="text/csv"))
+
+
+def test_api_probe_accepts_the_apis_own_answers(replay, point_sources_at):
+    from butterfly_lib.site.api_probe import probe_api_answers
+
+    point_sources_at(replay)
+    _answer_every_probe(replay)
+    r = probe_api_answers(timeout=5.0)
+    assert r.ok and len(r.reachable) == 5, r.describe()
+    assert choose_mode().name == "live"
+
+
+def test_probe_names_a_source_that_answers_with_something_else(replay, point_sources_at):
+    from butterfly_lib.replay import Reply
+    from butterfly_lib.site.api_probe import probe_api_answers
+
+    point_sources_at(replay)
+    _answer_every_probe(replay)
+    replay.add("/noaa/", Reply.json({"status": "maintenance"}))
+    replay.add("/inaturalist/taxa/47224", Reply.redirect("http://login.example/portal"))
+    r = probe_api_answers(timeout=5.0)
+    assert not r.ok and len(r.reachable) == 3
+    text = r.describe()
+    assert "(noaa): answered with something that is not NOAA's CSV" in text
+    assert "(inaturalist): answered HTTP 302 to http://login.example/portal" in text

@@ -1,7 +1,9 @@
 """Live, snapshot-fallback and strict modes: which data the notebooks read, set through environment variables.
 
-Look here to see what a run's kernels inherit. ``choose_mode`` decides (``--offline`` -> snapshot; otherwise probe
-the API hosts: reachable -> live, unreachable -> snapshot fallback, or ``SourceError`` under ``--strict``).
+Look here to see what a run's kernels inherit. ``choose_mode`` decides (``--offline`` -> snapshot; otherwise ask
+each API one cheap real question, ``api_probe``: all answer as themselves -> live; any unreachable, or answering
+with something else such as a captive portal's HTML page -> snapshot fallback, or ``SourceError`` under
+``--strict``).
 ``Mode.environment()`` is what the runner exports: in snapshot mode ``BUTTERFLY_OFFLINE=1``,
 ``BUTTERFLY_CACHE=data/cache/snapshot.sqlite`` (seeded from ``data/snapshot/`` by
 ``butterfly_lib.snapshot.seed_cache``), ``BUTTERFLY_SNAPSHOT`` and ``BUTTERFLY_AS_OF`` = the snapshot date;
@@ -18,7 +20,8 @@ from pathlib import Path
 
 from butterfly_lib import config
 from butterfly_lib.errors import ButterflyError, InvalidInput, SourceError
-from butterfly_lib.site.connectivity import ProbeResult, probe_apis
+from butterfly_lib.site.api_probe import probe_api_answers
+from butterfly_lib.site.connectivity import ProbeResult
 
 MODE_VARS = ("BUTTERFLY_OFFLINE", "BUTTERFLY_CACHE", "BUTTERFLY_SNAPSHOT", "BUTTERFLY_AS_OF")
 
@@ -115,7 +118,7 @@ def choose_mode(
     *,
     offline: bool = False,
     strict: bool = False,
-    probe: Callable[[], ProbeResult] = probe_apis,
+    probe: Callable[[], ProbeResult] = probe_api_answers,
     cache_file: Path | None = None,
     log: Callable[[str], None] = print,
 ) -> Mode:

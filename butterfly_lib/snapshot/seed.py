@@ -36,6 +36,7 @@ def seed_cache(cache_file: Path | None = None, snapshot_dir: Path | None = None)
 
     Returns a one-line summary. Raises ``FileNotFoundError`` naming the manifest when there is no snapshot.
     """
+    from butterfly_lib.http.cache_write import save_response
     from butterfly_lib.http.session import build_session
     from butterfly_lib.snapshot.responders import INPUTS_HEADER, KIND_HEADER, NOTICE_HEADER, make_response
 
@@ -56,7 +57,8 @@ def seed_cache(cache_file: Path | None = None, snapshot_dir: Path | None = None)
                 NOTICE_HEADER: entry["notice"],
                 INPUTS_HEADER: json.dumps(entry["inputs"]),
             }
-            session.cache.save_response(make_response(prepared, body, headers), key, expires=None)
+            # the strict write: a full disk or a read-only cache stops seeding with the reason, never half-silently
+            save_response(session.cache, make_response(prepared, body, headers), key, None, read_only=session.read_only)
             kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
             nbytes += len(body)
     finally:
