@@ -35,7 +35,7 @@ import time_machine
 import xarray as xr
 
 from butterfly_lib.errors import SourceError
-from butterfly_lib.http import Tier, build_session, fetch, make_retry
+from butterfly_lib.http import REQUEST_LOG, Tier, build_session, fetch, make_retry
 from butterfly_lib.http.limits import Limits
 from butterfly_lib.place import PORTLAND, Place
 from butterfly_lib.provenance import provenance_of
@@ -903,3 +903,26 @@ def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, reques
     assert "No sightings to show" in states
     table = pd.read_csv(tmp_path / "pages" / "sightings_map-sightings.csv")
     assert table.empty
+
+
+def test_a_retried_answer_with_a_trickled_body_is_not_drained(replay, tmp_path, request):
+    record(request, "any source", "503 whose body is trickled a byte every 2 s, then a good answer", RETRIED)
+    replay.add("/x", Reply("Service Unavailable " * 50, status=503, content_type="text/plain", trickle=2.0),
+               Reply.json({"ok": 1}))  # fmt: skip
+    s = build_session(tmp_path / "c.sqlite", offline=False, rate_limits={}, retry=make_retry(total=3, backoff_factor=0.01))
+    t0 = time.monotonic()
+    got = fetch("anysrc", f"{replay.url}/x", tier=Tier.LIVE, session=s)
+    s.close()
+    assert got.data == {"ok": 1} and len(replay.requests) == 2
+    assert time.monotonic() - t0 < 30, "the 503's trickled body held the retry"
+
+
+def test_a_redirect_body_is_never_read(replay, tmp_path, request):
+    record(request, "any source", "redirect off the host carrying a 100 MB body", "refused at once; its body never read")
+    with ReplayServer() as elsewhere:
+        replay.add("/x", Reply(b" " * 1_000_000, repeat=100, status=302, headers={"Location": f"{elsewhere.url}/y"}))
+        s = build_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
+        with pytest.raises(SourceError, match="to another host"):
+            fetch("anysrc", f"{replay.url}/x", tier=Tier.LIVE, session=s)
+        s.close()
+        assert REQUEST_LOG.rows()[0]["bytes"] == 0 and not elsewhere.requests

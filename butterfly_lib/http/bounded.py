@@ -4,7 +4,8 @@ Look here when a request was cut off or a redirect refused. ``send(session, prep
 sends through the session's adapters (so urllib3's retries and backoff still apply, now bounded by
 ``butterfly_lib.http.retry``), but:
 
-- with ``allow_redirects=False``: a redirect is followed by hand, and only to the request's own host (the same
+- through the session's adapter, so no redirect is followed by requests: one is followed by hand (its body
+  never read), and only to the request's own host (the same
   scheme, host and port, or an upgrade from http to https on the same host); a redirect anywhere else is refused
   and nothing is read from, cached for or attributed to the other host;
 - with ``stream=True``: the body is read in pieces of at most 64 kB with ``read1`` (one socket read each, so a
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.utils import resolve_proxies
 from urllib3.exceptions import DecodeError, HTTPError, ProtocolError, ReadTimeoutError
 
 from butterfly_lib.http.limits import Limits, human_bytes
@@ -156,10 +158,12 @@ def send(
         for _hop in range(limits.max_redirects + 1):
             left = max(budget.remaining(), 0.05)
             try:
-                # requests.Session.send, not the CachedSession's: fetch alone decides what is cached
-                resp = requests.Session.send(
-                    session, current, timeout=(min(timeout[0], left), min(timeout[1], left)),
-                    allow_redirects=False, stream=True,
+                # the session's adapter itself: not the CachedSession's send (fetch alone decides what is cached),
+                # nor requests.Session.send, which reads a redirect's whole body before handing it back
+                resp = session.get_adapter(current.url or "").send(
+                    current, stream=True, timeout=(min(timeout[0], left), min(timeout[1], left)),
+                    verify=session.verify, cert=session.cert,
+                    proxies=resolve_proxies(current, session.proxies, session.trust_env),
                 )  # fmt: skip
             except requests.RequestException:
                 if budget.stopped:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from urllib3.exceptions import InvalidHeader, MaxRetryError
@@ -109,6 +109,9 @@ class BoundedRetry(Retry):
         ):
             reason = f"no time left for another try within the request's {budget.seconds:g} s deadline"
         else:
+            if response is not None:  # urllib3 drains a retried answer's body; a trickled one would never end
+                with suppress(Exception):
+                    response.close()
             return new
         if budget is not None:
             budget.stopped = reason
