@@ -663,7 +663,7 @@ def test_same_host_redirect_is_followed(server, tmp_path, request, endpoint):
 
 
 def test_gzip_bomb_memory_stays_bounded(replay, tmp_path, request):
-    record(request, "any source", "gzip bomb: 250 kB expanding to 256 MiB", "refused after the 8 MB cap; memory bounded")
+    record(request, "any source", "gzip bomb: a 260 kB body expanding to 256 MiB", "refused after the 8 MB cap; memory bounded")
     replay.add("/bomb", Reply.gzip_bomb(256 << 20))
     s = build_session(tmp_path / "bomb.sqlite", offline=False, rate_limits={}, limits=Limits(max_expanded_bytes=8_000_000))
     tracemalloc.start()
