@@ -17,7 +17,8 @@ Every cap is about ten times the largest real answer: a real answer never comes 
 100 MB body, a gzip bomb that expands a hundred-thousand-fold) is cut off after at most the cap, reading it in
 64 kB pieces, so memory stays bounded. The deadline covers the whole request: connecting, every retry and its
 backoff, the headers and the body, read against the wall clock (a server trickling one byte every two seconds
-never resets it). The archive and NOAA get longer deadlines because a decades-long answer takes them tens of
+never resets it); an attempt already waiting for its headers when the deadline passes may take one more socket
+timeout (``session.timeout``), while the body is cut at the deadline itself. The archive and NOAA get longer deadlines because a decades-long answer takes them tens of
 seconds to assemble. ``RETRY_AFTER_CAP`` is the longest ``Retry-After`` the session will sleep: a server asking
 for longer gets no wait at all; the request fails (or the stale copy is served) with a message naming the wait.
 """
