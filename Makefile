@@ -42,5 +42,7 @@ bench: $(STAMP)
 snapshot: $(STAMP)
 	$(BIN)/python tools/build_snapshot.py
 
+# Generated output only. The request cache (data/cache/) is kept: it holds past-years answers that never expire
+# and cost many requests to fetch again; `butterfly cache clear` (or clear-expired) is the way to empty it.
 clean:
-	rm -rf _site site/_build test-output data/cache
+	rm -rf _site site/_build test-output

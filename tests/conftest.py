@@ -96,11 +96,13 @@ def make_session(
     retry=None,  # noqa: ANN001
     timeout: tuple[float, float] = (10.0, 60.0),
     server: ReplayServer | None = None,
+    limits=None,  # noqa: ANN001
 ) -> ButterflySession:
-    """A session on ``cache_file`` with the given offline flag, per-source rate limits, retry and timeout."""
-    http = test_http_settings(cache_file, offline=offline, server=server, timeout=timeout)
+    """A session on ``cache_file`` with the given offline flag, per-source rate limits, retry, timeout and limits
+    (sources point at ``server`` when given, else at a dead loopback port)."""
+    http = test_http_settings(Path(cache_file), offline=offline, server=server, timeout=timeout)
     http = replace(http, rate_limits=tuple((rate_limits or {}).items()))
-    return build_session(http, retry=retry)
+    return build_session(http, retry=retry, limits=limits)
 
 
 test_http_settings.__test__ = False  # type: ignore[attr-defined]
@@ -108,12 +110,14 @@ test_session.__test__ = False  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch):
-    """No ``BUTTERFLY_*`` variable of the developer's shell reaches a test; fresh request log and sessions."""
+def _isolated(monkeypatch, tmp_path):
+    """No ``BUTTERFLY_*`` variable of the developer's shell reaches a test, and settings built from the
+    environment cache into the test's own folder (never the project's cache); fresh request log and sessions."""
     import os
 
     for var in [v for v in os.environ if v.startswith("BUTTERFLY_")]:
         monkeypatch.delenv(var)
+    monkeypatch.setenv("BUTTERFLY_CACHE", str(tmp_path / "env-cache" / "http_cache.sqlite"))
     reset_sessions()
     forget_products()
     REQUEST_LOG.reset()

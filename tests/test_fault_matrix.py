@@ -17,11 +17,17 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
+import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import ipyleaflet
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,16 +35,23 @@ import time_machine
 import xarray as xr
 
 from butterfly_lib.errors import SourceError
-from butterfly_lib.http import make_retry
+from butterfly_lib.http import REQUEST_LOG, Tier, fetch, make_retry
+from butterfly_lib.http.limits import Limits
 from butterfly_lib.place import Place
 from butterfly_lib.provenance import provenance_of
 from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from butterfly_lib.sources import inaturalist as inat
 from butterfly_lib.sources.noaa import noaa_daily
-from butterfly_lib.sources.open_meteo import archive_daily, ensemble, forecast_daily
+from butterfly_lib.sources.open_meteo import (
+    archive_daily,
+    daily_at_points,
+    ensemble,
+    forecast_daily,
+    forecast_minutely_15,
+)
 from tests.conftest import FIXTURES, make_session
 from tests.report_plugin import record
-from tools.replay import Reply
+from tools.replay import ReplayServer, Reply
 
 RETRIED = "retried then correct"
 STALE = "stale cached data served with visible notice"
@@ -199,6 +212,21 @@ ENDPOINTS = [
         nulls=_mutate(lambda b: b["daily"]["temperature_2m_max"].__setitem__(1, None)),
         nulls_outcome=NULLS,
         empty=_mutate(_empty_block("daily")),
+        empty_outcome=EMPTY,
+    ),
+    Endpoint(
+        "open_meteo/minutely_15",
+        "open_meteo_forecast",
+        "/open_meteo_forecast/forecast",
+        lambda: _json("open-meteo", "forecast_minutely_15.json"),
+        lambda s: forecast_minutely_15(
+            ENSCHEDE, days=1, variables=("temperature_2m", "precipitation", "is_day"), session=s
+        ),
+        missing=_mutate(lambda b: b["minutely_15"].pop("precipitation")),
+        renamed=_mutate(lambda b: _rename(b["minutely_15"], "temperature_2m", "temperature")),
+        nulls=_mutate(lambda b: b["minutely_15"]["temperature_2m"].__setitem__(2, None)),
+        nulls_outcome=NULLS,
+        empty=_mutate(_empty_block("minutely_15")),
         empty_outcome=EMPTY,
     ),
     Endpoint(
@@ -461,6 +489,7 @@ def test_nulls_inside_arrays(server, tmp_path, request, endpoint):
         "inaturalist/taxa": None,  # a null ancestor id is dropped from the chain
         "inaturalist/histogram": ("count", 29),
         "open_meteo/forecast": ("tmax_c", 1),
+        "open_meteo/minutely_15": ("temperature_c", 2),
         "open_meteo/archive": ("precipitation_mm", 0),
         "noaa/daily-summaries": ("tmax_f", 2),
     }
@@ -510,3 +539,405 @@ def test_empty_result(server, tmp_path, request, endpoint):
         assert "absent from the answer" in provenance_of(got).notice
     else:
         assert got.empty and list(got.columns) == list(want.columns)
+
+
+# ------------------------------------------------------------------ bounds: deadline, Retry-After, redirects, size
+#
+# Each persistent fault below is sent to every endpoint family twice, as above: with nothing cached (ERROR, nothing
+# written) and with an expired good copy cached (STALE, the copy untouched). BOUND_PROBLEM says what the error or
+# notice must name.
+
+BIG = 100_000_000
+TRICKLE_DEADLINE = 1.0  # the trickle cells' sessions: a 1 s deadline and a 5 s read timeout, so only the deadline stops them
+FOLLOWED = "followed on the same host; answer correct, cached under the request's URL"
+
+BOUNDS: dict[str, Callable[[Endpoint], Reply]] = {
+    "body-trickled-1-byte-every-2-s": lambda ep: Reply(
+        ep.reply().body, content_type=ep.reply().content_type, trickle=2.0
+    ),
+    "429-Retry-After-21600": lambda ep: Reply.json(
+        {"error": "rate limited"}, status=429, headers={"Retry-After": "21600"}
+    ),
+    "redirect-to-another-host": lambda ep: Reply.redirect(ep.extra["elsewhere"]),  # set by the test
+    "body-100MB-with-Content-Length": lambda ep: Reply.oversized(BIG, content_type=ep.reply().content_type),
+    "body-100MB-without-Content-Length": lambda ep: Reply.oversized(
+        BIG, declare_length=False, content_type=ep.reply().content_type
+    ),
+    "gzip-bomb-256MiB": lambda ep: Reply.gzip_bomb(256 << 20, content_type=ep.reply().content_type),
+}
+BOUND_PROBLEM = {
+    "body-trickled-1-byte-every-2-s": "deadline",
+    "429-Retry-After-21600": "asks to wait 21600 s (Retry-After), longer than the 60 s",
+    "redirect-to-another-host": "to another host",
+    "body-100MB-with-Content-Length": "declares 100 MB (Content-Length), more than the",
+    "body-100MB-without-Content-Length": "larger than the",
+    "gzip-bomb-256MiB": "expands to more than the",
+}
+
+
+def _bounded_session(tmp_path, name: str, fault: str, server):
+    if fault != "body-trickled-1-byte-every-2-s":
+        return _session(tmp_path, name, server)
+    return make_session(
+        tmp_path / f"{name}.sqlite",
+        offline=False,
+        retry=make_retry(total=3, backoff_factor=0.01),
+        timeout=(2.0, 5.0),
+        rate_limits={},
+        limits=Limits(deadline=TRICKLE_DEADLINE),
+        server=server,
+    )
+
+
+def _bound_cells() -> list:
+    return [
+        pytest.param(ep.name, fault, outcome, id=f"{ep.name}|{fault}|{outcome}")
+        for ep in ENDPOINTS
+        for fault in BOUNDS
+        for outcome in (ERROR, STALE)
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "fault", "expected"), _bound_cells())
+def test_bounded_request(server, tmp_path, request, endpoint, fault, expected):
+    ep = BY_NAME[endpoint]
+    record(request, ep.name, fault + (" (nothing cached)" if expected == ERROR else " (expired copy cached)"), expected)
+    with ReplayServer() as elsewhere:
+        elsewhere.add("/elsewhere", ep.reply())
+        target = f"http://localhost:{elsewhere.url.rsplit(':', 1)[1]}/elsewhere"  # another host name and port
+        ep = dataclass_replace(ep, extra={"elsewhere": target})
+        good = None
+        if expected == STALE:  # a good copy, fetched with the ordinary bounds into the same cache file
+            first = _session(tmp_path, "matrix", server)
+            server.add(ep.path, ep.reply())
+            good = ep.call(first)
+            first.close()
+        s = _bounded_session(tmp_path, "matrix", fault, server)
+        held = cache_entries(s)
+        server.add(ep.path, BOUNDS[fault](ep))
+        before = len(server.requests)
+        t0 = time.monotonic()
+        if expected == ERROR:
+            with pytest.raises(SourceError) as err:
+                ep.call(s)
+            assert_clear_error(err.value, ep, server)
+            problem = str(err.value)
+            assert cache_entries(s) == {}, "a refused answer must never be cached"
+        else:
+            with time_machine.travel(datetime.now(UTC) + timedelta(days=100)):
+                got = ep.call(s)
+            prov = got.attrs["provenance"]
+            assert prov.stale and prov.from_cache and "refresh failed" in prov.notice
+            assert_same(got, good)
+            problem = prov.notice
+            assert cache_entries(s) == held, "a refused refresh must leave the good cached copy untouched"
+        elapsed = time.monotonic() - t0
+        s.close()
+        assert BOUND_PROBLEM[fault] in problem, problem
+        assert elapsed < 30, f"took {elapsed:.0f} s: the bound did not stop it"
+        assert not elsewhere.requests, "nothing may be asked of another host"
+    if fault == "429-Retry-After-21600":
+        assert len(server.requests) - before == 1, "a wait above the cap is not retried at all"
+
+
+@pytest.mark.parametrize("endpoint", [pytest.param(e.name, id=f"{e.name}|redirect-on-the-same-host|{FOLLOWED}") for e in ENDPOINTS])
+def test_same_host_redirect_is_followed(server, tmp_path, request, endpoint):
+    ep = BY_NAME[endpoint]
+    record(request, ep.name, "redirect on the same host (302)", FOLLOWED)
+    want = clean_reference(server, ep, tmp_path)
+    server.add(ep.path, Reply.redirect(f"{server.url}/moved{ep.path}"))
+    server.add(f"/moved{ep.path}", ep.reply())
+    s = _session(tmp_path, "matrix", server)
+    got = ep.call(s)
+    assert_same(got, want)
+    prov = provenance_of(got) if not isinstance(got, xr.Dataset) else got.attrs["provenance"]
+    assert prov.url.startswith(server.url + ep.path.rstrip("/")), prov.url
+    assert len(cache_entries(s)) == 1
+    before = len(server.requests)
+    again = ep.call(s)  # the request's own URL is what was cached: a hit, no request
+    assert len(server.requests) == before
+    assert_same(again, want)
+    s.close()
+
+
+def test_gzip_bomb_memory_stays_bounded(replay, tmp_path, request):
+    record(request, "any source", "gzip bomb: a 260 kB body expanding to 256 MiB", "refused after the 8 MB cap; memory bounded")
+    replay.add("/bomb", Reply.gzip_bomb(256 << 20))
+    s = make_session(tmp_path / "bomb.sqlite", limits=Limits(max_expanded_bytes=8_000_000))
+    tracemalloc.start()
+    try:
+        with pytest.raises(SourceError, match="expands to more than the 8 MB"):
+            fetch("bombsrc", f"{replay.url}/bomb", tier=Tier.LIVE, session=s)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        s.close()
+    assert peak < 40_000_000, f"peak {peak / 1e6:.0f} MB while refusing a 256 MiB bomb"
+
+
+# ------------------------------------------------------------------ implausible data: refused before caching
+#
+# Each endpoint's real recording with one physically impossible change. Outcomes as for persistent faults: ERROR with
+# nothing cached, or STALE with the good copy untouched (so the bad answer is never stored, and never refused later
+# inside a notebook).
+
+
+def _set(block: str, var: str, i: int, value: Any) -> Callable[[dict], None]:
+    return lambda b: b[block][var].__setitem__(i, value)
+
+
+def _repeat_day(block: str) -> Callable[[dict], None]:
+    return lambda b: b[block]["time"].__setitem__(1, b[block]["time"][0])
+
+
+def _reverse_days(block: str) -> Callable[[dict], None]:
+    def f(b: dict) -> None:
+        for k in b[block]:
+            b[block][k] = b[block][k][::-1]
+
+    return f
+
+
+def _csv_edit(fn: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[str], str]:
+    def apply(text: str) -> str:
+        frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False)
+        return fn(frame).to_csv(index=False, quoting=1)
+
+    return apply
+
+
+def _cell(frame: pd.DataFrame, row: int, column: str, value: str) -> pd.DataFrame:
+    frame = frame.copy()
+    frame.loc[row, column] = value
+    return frame
+
+
+def _obs_edit(fn: Callable[[list], None]) -> Callable[[dict], dict]:
+    return _mutate(lambda b: fn(b["results"]))
+
+
+IMPLAUSIBLE: dict[str, dict[str, Callable[[Any], Any]]] = {
+    "open_meteo/forecast": {
+        "tmin-above-tmax": _mutate(_set("daily", "temperature_2m_min", 1, 35.0)),
+        "sunshine-longer-than-daylight": _mutate(_set("daily", "sunshine_duration", 0, 45000.0)),
+        "500000-s-of-sunshine": _mutate(_set("daily", "sunshine_duration", 2, 500000.0)),
+        "precipitation-below-zero": _mutate(_set("daily", "precipitation_sum", 1, -3.0)),
+        "probability-above-100": _mutate(_set("daily", "precipitation_probability_max", 0, 140)),
+        "day-repeated": _mutate(_repeat_day("daily")),
+        "days-reversed": _mutate(_reverse_days("daily")),
+    },
+    "open_meteo/minutely_15": {
+        "temperature-150-C": _mutate(_set("minutely_15", "temperature_2m", 1, 150.0)),
+        "is_day-7": _mutate(_set("minutely_15", "is_day", 0, 7)),
+        "quarter-hour-repeated": _mutate(_repeat_day("minutely_15")),
+        "quarter-hours-reversed": _mutate(_reverse_days("minutely_15")),
+    },
+    "open_meteo/archive": {
+        "precipitation-below-zero": _mutate(_set("daily", "precipitation_sum", 0, -11.9)),
+        "gusts-900-km/h": _mutate(_set("daily", "wind_gusts_10m_max", 1, 900.0)),
+        "day-repeated": _mutate(_repeat_day("daily")),
+        "days-reversed": _mutate(_reverse_days("daily")),
+        "latitude-123": _mutate(lambda b: b.__setitem__("latitude", 123.0)),
+    },
+    "open_meteo/ensemble": {
+        "member-at-150-C": _mutate(_set("hourly", "temperature_2m_member03", 0, 150.0)),
+        "hours-reversed": _mutate(_reverse_days("hourly")),
+    },
+    "noaa/daily-summaries": {
+        "days-reversed": _csv_edit(lambda f: f.iloc[::-1]),
+        "day-outside-the-range-asked": _csv_edit(lambda f: _cell(f, 5, "DATE", "1950-06-01")),
+        "precipitation-below-zero": _csv_edit(lambda f: _cell(f, 3, "PRCP", "-0.50")),
+        "TMAX-999-F": _csv_edit(lambda f: _cell(f, 7, "TMAX", "999")),
+    },
+    "inaturalist/observations": {
+        "latitude-123": _obs_edit(lambda r: r[0].update(location="123.0,-122.6", geojson=None)),
+        "same-observation-twice": _obs_edit(lambda r: r.append(copy.deepcopy(r[0]))),
+        "negative-positional-accuracy": _obs_edit(
+            lambda r: r[1].update(public_positional_accuracy=-40, positional_accuracy=-40)
+        ),
+    },
+    "inaturalist/species_counts": {
+        "count-below-zero": _obs_edit(lambda r: r[2].__setitem__("count", -3)),
+        "same-taxon-twice": _obs_edit(lambda r: r.append(copy.deepcopy(r[0]))),
+    },
+    "inaturalist/histogram": {
+        "count-below-zero": _mutate(lambda b: b["results"]["week_of_year"].__setitem__("20", -5)),
+    },
+    "inaturalist/taxa": {
+        "taxon-id-negative": _obs_edit(lambda r: r[0].__setitem__("id", -70118)),
+    },
+}
+
+
+def _implausible_cells() -> list:
+    return [
+        pytest.param(name, fault, outcome, id=f"{name}|implausible:{fault}|{outcome}")
+        for name, faults in IMPLAUSIBLE.items()
+        for fault in faults
+        for outcome in (ERROR, STALE)
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "fault", "expected"), _implausible_cells())
+def test_implausible_answer_is_never_cached(server, tmp_path, request, endpoint, fault, expected):
+    ep = BY_NAME[endpoint]
+    record(request, ep.name, f"implausible: {fault}" + (" (nothing cached)" if expected == ERROR else " (expired copy cached)"), expected)
+    bad = ep.reply(IMPLAUSIBLE[endpoint][fault](ep.body()))
+    s = _session(tmp_path, "matrix", server)
+    if expected == ERROR:
+        server.add(ep.path, bad)
+        with pytest.raises(SourceError) as err:
+            ep.call(s)
+        assert_clear_error(err.value, ep, server)
+        assert "implausible data" in str(err.value) or "weeks outside" in str(err.value) or "not whole numbers" in str(err.value)
+        assert cache_entries(s) == {}, "an implausible answer must never be cached"
+    else:
+        server.add(ep.path, ep.reply())
+        good = ep.call(s)
+        held = cache_entries(s)
+        server.add(ep.path, bad)
+        with time_machine.travel(datetime.now(UTC) + timedelta(days=100)):
+            got = ep.call(s)
+        prov = got.attrs["provenance"]
+        assert prov.stale and "refresh failed" in prov.notice
+        assert_same(got, good)
+        assert cache_entries(s) == held
+    s.close()
+
+
+def test_noaa_one_day_tmin_above_tmax_does_not_refuse_the_answer(server, tmp_path, request):
+    record(request, "noaa/daily-summaries", "one station day with TMIN above TMAX", "answer kept: one bad day is not structural")
+    ep = BY_NAME["noaa/daily-summaries"]
+    server.add(ep.path, ep.reply(_csv_edit(lambda f: _cell(f, 4, "TMIN", "90"))(ep.body())))
+    s = _session(tmp_path, "matrix", server)
+    got = ep.call(s)
+    assert len(got) == 40 and len(cache_entries(s)) == 1
+    s.close()
+
+
+# the issue's own case: past-years archive weather for a sighting day, "-60/70 °C · 138.9 h sun" on the map
+SIGHTING_DAY = json.loads(
+    (Path(__file__).resolve().parent.parent / "data" / "snapshot" / "open-meteo-archive-88d0ec1751.json").read_text()
+)  # Portland, 2007-06-19, one grid cell, as the snapshot re-encodes the real recording
+PAST_YEARS: dict[str, Callable[[dict], dict]] = {
+    "tmin 70 °C above tmax -60 °C": _mutate(
+        lambda b: (_set("daily", "temperature_2m_max", 0, -60.0)(b), _set("daily", "temperature_2m_min", 0, 70.0)(b))
+    ),
+    "500,000 s of sunshine in one day": _mutate(_set("daily", "sunshine_duration", 0, 500000.0)),
+}
+
+
+@pytest.mark.parametrize(
+    "fault", [pytest.param(f, id=f"open_meteo/archive (sighting day)|{f}|{ERROR}") for f in PAST_YEARS]
+)
+def test_past_years_archive_implausible_is_refused(server, tmp_path, request, fault):
+    record(request, "open_meteo/archive (sighting day, historical tier)", fault + " (nothing cached)", ERROR)
+    server.add("/open_meteo_archive/archive", Reply.json(PAST_YEARS[fault](SIGHTING_DAY)))
+    s = _session(tmp_path, "matrix", server)
+    with pytest.raises(SourceError, match="implausible data") as err:
+        daily_at_points([45.5], [-122.6], "2007-06-19", "2007-06-19", timezone="America/Los_Angeles", session=s)
+    assert err.value.source == "open_meteo_archive" and "2007-06-19" in str(err.value)
+    assert cache_entries(s) == {}, "never cached, so never shown and never kept forever"
+    server.add("/open_meteo_archive/archive", Reply.json(SIGHTING_DAY))
+    got = daily_at_points([45.5], [-122.6], "2007-06-19", "2007-06-19", timezone="America/Los_Angeles", session=s)
+    assert got["tmax_c"].tolist() == SIGHTING_DAY["daily"]["temperature_2m_max"]
+    s.close()
+
+
+# ------------------------------------------------------------------ modes: what the network or the place does
+
+FELL_BACK = "snapshot fallback chosen, each source named with the reason; --strict fails clearly"
+EMPTY_MAP = "empty map with a sentence; the page builds"
+
+
+def test_captive_portal_falls_back_to_the_snapshot(replay, tmp_path, request):
+    from dataclasses import replace
+
+    from butterfly_lib.settings import load_settings
+    from butterfly_lib.site.modes import choose_mode
+    from tests.conftest import replay_endpoints
+
+    record(request, "connectivity probe", "a captive portal: every request answered 200 with an HTML page", FELL_BACK)
+    replay.fallback = Reply.html()
+    base = load_settings(env={"BUTTERFLY_DATA_DIR": str(tmp_path / "data")})
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "snapshot").symlink_to(FIXTURES.parent.parent / "data" / "snapshot")
+    settings = base.with_(http=replace(base.http, endpoints=tuple(replay_endpoints(replay).items())))
+    mode = choose_mode(settings, log=lambda s: None)  # the default probe, as `butterfly site`
+    assert mode.name == "snapshot" and mode.settings.http.offline
+    assert "HTML page, not the API" in mode.reason
+    assert all(name in mode.reason for name in ("inaturalist", "open_meteo_forecast", "open_meteo_archive", "noaa"))
+    assert len(replay.requests) == 5, "one cheap request per source"
+    with pytest.raises(SourceError, match="strict mode and the APIs cannot be reached") as err:
+        choose_mode(settings.with_(strict=True))
+    assert "HTML page" in str(err.value)
+
+
+def test_a_place_with_no_sightings_gets_an_empty_map_and_a_sentence(request):
+    from butterfly_lib.analysis.sighting_weather import sightings_with_weather
+    from butterfly_lib.presentation.maps import NO_SIGHTINGS, sightings_map
+    from butterfly_lib.sources.inaturalist.parse import observations_frame
+    from butterfly_lib.sources.open_meteo import daily_at_dated_points
+
+    record(request, "inaturalist → sightings map", "no sightings (0 results): analysis and map functions", EMPTY_MAP)
+    sightings = observations_frame([], "http://127.0.0.1/none")
+    weather = daily_at_dated_points(
+        sightings["latitude"], sightings["longitude"], sightings["observed_on"], session=None  # type: ignore[arg-type]
+    )  # no points: nothing is asked
+    out = sightings_with_weather(sightings, weather)
+    assert out.empty and {"tmax_c", "weather_source", "weather_text"} <= set(out.columns)
+    m = sightings_map(out, center=(45.52, -122.68), this_year=2026)
+    notes = [c.widget.value for c in m.controls if isinstance(c, ipyleaflet.WidgetControl)]
+    assert len(notes) == 1 and NO_SIGHTINGS.split(":")[0] in notes[0]
+    assert tuple(m.center) == (45.52, -122.68)
+
+
+@pytest.mark.slow
+def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, request):
+    from dataclasses import replace
+
+    from butterfly_lib.settings import load_settings
+    from butterfly_lib.site.modes import ModeChoice
+    from butterfly_lib.site.runner import run_pages
+    from tools.snapshot import SNAPSHOT_AS_OF
+    from tools.snapshot_server import endpoints, snapshot_server
+
+    record(request, "inaturalist → sightings map page", "iNaturalist answers 0 results (live run, real notebook)", EMPTY_MAP)
+    with snapshot_server(latency=0.0) as srv:
+        srv.add("/inaturalist/observations", Reply.json({"total_results": 0, "page": 1, "per_page": 200, "results": []}))
+        s = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        s = s.with_(
+            paths=replace(s.paths, pages_dir=tmp_path / "pages"),
+            http=replace(s.http, cache_file=tmp_path / "cache.sqlite", endpoints=tuple(endpoints(srv).items()),
+                         rate_limits=()),
+        )  # fmt: skip
+        result = run_pages(ModeChoice(s, "test"), page_names=["sightings_map"], log=lambda _m: None)
+    assert [p.name for p in result.pages] == ["sightings_map"]
+    nb = nbformat.read(str(tmp_path / "pages" / "sightings_map.ipynb"), as_version=4)
+    states = json.dumps(nb.metadata.get("widgets", {}))
+    assert "No sightings to show" in states
+    table = pd.read_csv(tmp_path / "pages" / "sightings_map-sightings.csv")
+    assert table.empty
+
+
+def test_a_retried_answer_with_a_trickled_body_is_not_drained(replay, tmp_path, request):
+    record(request, "any source", "503 whose body is trickled a byte every 2 s, then a good answer", RETRIED)
+    replay.add("/x", Reply("Service Unavailable " * 50, status=503, content_type="text/plain", trickle=2.0),
+               Reply.json({"ok": 1}))  # fmt: skip
+    s = make_session(tmp_path / "c.sqlite", offline=False, rate_limits={}, retry=make_retry(total=3, backoff_factor=0.01))
+    t0 = time.monotonic()
+    got = fetch("anysrc", f"{replay.url}/x", tier=Tier.LIVE, session=s)
+    s.close()
+    assert got.data == {"ok": 1} and len(replay.requests) == 2
+    assert time.monotonic() - t0 < 30, "the 503's trickled body held the retry"
+
+
+def test_a_redirect_body_is_never_read(replay, tmp_path, request):
+    record(request, "any source", "redirect off the host carrying a 100 MB body", "refused at once; its body never read")
+    with ReplayServer() as elsewhere:
+        replay.add("/x", Reply(b" " * 1_000_000, repeat=100, status=302, headers={"Location": f"{elsewhere.url}/y"}))
+        s = make_session(tmp_path / "c.sqlite", offline=False, rate_limits={})
+        with pytest.raises(SourceError, match="to another host"):
+            fetch("anysrc", f"{replay.url}/x", tier=Tier.LIVE, session=s)
+        s.close()
+        assert REQUEST_LOG.rows()[0]["bytes"] == 0 and not elsewhere.requests

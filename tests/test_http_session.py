@@ -204,11 +204,26 @@ def test_base_urls_overridable(monkeypatch):
 
 def test_corrupt_cache_is_rebuilt_with_warning(tmp_path):
     path = tmp_path / "broken.sqlite"
-    path.write_bytes(b"this is not a database" * 100)
+    make_session(path, offline=False).close()  # a cache of ours: its header carries our stamp
+    for extra in tmp_path.glob("broken.sqlite-*"):
+        extra.unlink()
+    raw = path.read_bytes()
+    path.write_bytes(raw[:100] + b"\xff" * (len(raw) - 100))  # the header survives, the schema does not
     with pytest.warns(UserWarning, match="corrupt"):
         s = make_session(path, offline=False)
     assert len(s.cache.responses) == 0
     assert list(tmp_path.glob("broken.sqlite.corrupt-*"))
+
+
+def test_garbage_where_the_cache_should_be_is_refused_untouched(tmp_path):
+    from butterfly_lib.http.cache_file import CacheRefused
+
+    path = tmp_path / "broken.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(CacheRefused, match="not an SQLite database"):
+        make_session(path, offline=False)
+    assert path.read_bytes() == b"this is not a database" * 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.sqlite"]
 
 
 def test_network_guard_blocks_non_loopback():

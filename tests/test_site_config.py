@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -26,6 +27,7 @@ from butterfly_lib.site.fallback import navbar_html
 from butterfly_lib.site.modes import ModeChoice, choose_mode
 from butterfly_lib.site.navigation import notebook_pages, site_pages
 from butterfly_lib.site.runner import PageFailed, run_pages
+from tests.conftest import replay_endpoints
 from tests.site_helpers import write_notebook
 
 EXPECTED_NAV = [
@@ -231,3 +233,43 @@ def test_unknown_or_missing_page_is_refused_before_running(tmp_path):
         run_pages(_choice(tmp_path), only="weather", page_names=["forecast"], log=lambda s: None)
     with pytest.raises(InvalidInput, match="missing: forecast"):
         run_pages(_choice(tmp_path), page_names=["forecast"], notebooks_dir=tmp_path, log=lambda s: None)
+
+
+# ------------------------------------------------------------------ the mode's probe asks the APIs a real question
+
+
+def _answer_every_probe(server) -> None:
+    """Each source's probe path answered with a small real-format answer."""
+    from tools.replay import Reply
+
+    day = {"daily": {"time": ["2020-06-01"], "temperature_2m_max": [20.0]}, "daily_units": {}}
+    for name in ("open_meteo_forecast", "open_meteo_archive", "open_meteo_ensemble"):
+        path = {"open_meteo_forecast": "forecast", "open_meteo_archive": "archive", "open_meteo_ensemble": "ensemble"}[name]
+        server.add(f"/{name}/{path}", Reply.json(day))
+    server.add("/inaturalist/taxa/47224", Reply.json({"total_results": 1, "results": [{"id": 47224}]}))
+    server.add("/noaa/", Reply('"STATION","NAME","DATE","TMAX"\n"USW00024229","PDX","2020-06-01","70"\n', content_type="text/csv"))
+
+
+def test_api_probe_accepts_the_apis_own_answers(replay):
+    from butterfly_lib.site.api_probe import probe_api_answers
+
+    _answer_every_probe(replay)
+    endpoints = replay_endpoints(replay)
+    r = probe_api_answers(endpoints, timeout=5.0)
+    assert r.ok and len(r.reachable) == 5, r.describe()
+    settings = load_settings(env={}).with_(http=replace(load_settings(env={}).http, endpoints=tuple(endpoints.items())))
+    assert choose_mode(settings, log=lambda s: None).name == "live"
+
+
+def test_probe_names_a_source_that_answers_with_something_else(replay):
+    from butterfly_lib.site.api_probe import probe_api_answers
+    from tools.replay import Reply
+
+    _answer_every_probe(replay)
+    replay.add("/noaa/", Reply.json({"status": "maintenance"}))
+    replay.add("/inaturalist/taxa/47224", Reply.redirect("http://login.example/portal"))
+    r = probe_api_answers(replay_endpoints(replay), timeout=5.0)
+    assert not r.ok and len(r.reachable) == 3
+    text = r.describe()
+    assert "(noaa): answered with something that is not NOAA's CSV" in text
+    assert "(inaturalist): answered HTTP 302 to http://login.example/portal" in text

@@ -19,7 +19,8 @@ does one whose cell has no row that day. ``weather_source`` says which was used:
 
 Output columns added: ``grid_lat, grid_lon, tmax_c, tmin_c, tmax_f, tmin_f, sunshine_h, precipitation_mm,
 weather_code, condition, weather_source, weather_text`` (one plain-text line, e.g.
-``"partly cloudy · 24/12 °C (75/54 °F) · 7.5 h sun · 0.0 mm"``).
+``"partly cloudy · 24/12 °C (75/54 °F) · 7.5 h sun · 0.0 mm"``). A place with no sightings (an empty frame,
+and an empty weather frame whose columns may be untyped) gives an empty frame with those columns, typed.
 """
 
 from __future__ import annotations
@@ -111,7 +112,8 @@ def _text(frame: pd.DataFrame) -> pd.Series:
     """One plain line per row; parts with no value are left out."""
 
     def fmt(values: pd.Series, pattern: str) -> pd.Series:
-        return values.map(lambda v: pattern.format(v) if pd.notna(v) else "")
+        # object dtype even when empty: an empty map() comes back float64, which cannot be joined to text
+        return values.map(lambda v: pattern.format(v) if pd.notna(v) else "").astype(object)
 
     temps = np.where(
         frame["tmax_c"].notna() & frame["tmin_c"].notna(),
@@ -128,6 +130,8 @@ def _text(frame: pd.DataFrame) -> pd.Series:
         },
         index=frame.index,
     )
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
     joined = parts["c"] + " · " + parts["t"] + " · " + parts["s"] + " · " + parts["p"]
     text = joined.str.replace(r"(?: · )+", " · ", regex=True).str.strip(" ·")
     src = frame["weather_source"]

@@ -2,7 +2,10 @@
 
 Look here when a request misbehaves: cache tiers and TTLs (``expiry``), the session with retries, timeouts,
 rate limits and offline mode (``session``), the fetch contract with stale-if-error and body checks (``fetch``),
-and the per-source request log (``requestlog``).
+the per-source request log (``requestlog``), per-source deadlines and size caps (``limits``), the bounded send:
+streamed body, wall-clock deadline, same-host redirects (``bounded``), the Retry-After cap (``retry``), whether a
+cache path is ours and opening it read-only (``cache_file``), and writes that report their failures
+(``cache_write``).
 
 Public names: ``fetch``, ``Fetched``, ``get_session``, ``build_session``, ``reset_sessions``, ``Tier``,
 ``tier_for_range``, ``REQUEST_LOG``.

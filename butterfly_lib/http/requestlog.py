@@ -1,7 +1,9 @@
-"""Per-source request log: network requests, cache hits, stale serves, bytes and seconds.
+"""Per-source request log: network requests, cache hits, stale serves, errors, answers not saved, bytes, seconds.
 
 Look here to see what a refresh cost. ``REQUEST_LOG`` is process-wide; ``butterfly cache`` and notebooks
-print ``REQUEST_LOG.table()`` so cache lifetimes can be tuned from real figures.
+print ``REQUEST_LOG.table()`` so cache lifetimes can be tuned from real figures. ``unsaved`` counts answers that
+were used but could not be written to the cache (a full disk, a read-only cache), with the reasons, so such a
+run says so instead of fetching everything again next time without a word.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class SourceStats:
     bytes: int = 0
     seconds: float = 0.0
     urls: list[str] = field(default_factory=list)
+    unsaved: int = 0
+    unsaved_reasons: dict[str, int] = field(default_factory=dict)
 
 
 class RequestLog:
@@ -49,6 +53,16 @@ class RequestLog:
         with self._lock:
             self._get(source).errors += 1
 
+    def unsaved(self, source: str, reason: str) -> None:
+        """An answer of ``source`` was used but not written to the cache, for ``reason``."""
+        with self._lock:
+            s = self._get(source)
+            s.unsaved += 1
+            s.unsaved_reasons[reason] = s.unsaved_reasons.get(reason, 0) + 1
+
+    def total_unsaved(self) -> int:
+        return sum(s.unsaved for s in self.stats.values())
+
     def total_requests(self) -> int:
         return sum(s.requests for s in self.stats.values())
 
@@ -66,21 +80,33 @@ class RequestLog:
                 "errors": s.errors,
                 "bytes": s.bytes,
                 "seconds": round(s.seconds, 3),
+                "unsaved": s.unsaved,
+                "unsaved_reasons": dict(s.unsaved_reasons),
             }
             for name, s in sorted(self.stats.items())
         ]
 
     def table(self) -> str:
-        """Plain-text table, one line per source."""
-        head = f"{'source':<22}{'requests':>9}{'hits':>7}{'stale':>7}{'errors':>7}{'bytes':>12}{'seconds':>9}"
+        """Plain-text table, one line per source; then, if any answer could not be cached, how many and why."""
+        head = (
+            f"{'source':<22}{'requests':>9}{'hits':>7}{'stale':>7}{'errors':>7}{'unsaved':>8}{'bytes':>12}"
+            f"{'seconds':>9}"
+        )
         lines = [head]
+        reasons: dict[str, int] = {}
         for r in self.rows():
             lines.append(
                 f"{r['source']:<22}{r['requests']:>9}{r['cache_hits']:>7}{r['stale_served']:>7}"
-                f"{r['errors']:>7}{r['bytes']:>12}{r['seconds']:>9.2f}"
+                f"{r['errors']:>7}{r['unsaved']:>8}{r['bytes']:>12}{r['seconds']:>9.2f}"
             )
+            for reason, n in r["unsaved_reasons"].items():
+                reasons[reason] = reasons.get(reason, 0) + n
         if len(lines) == 1:
             lines.append("(no requests)")
+        if reasons:
+            total = sum(reasons.values())
+            lines.append(f"WARNING: {total} answer(s) used but NOT saved to the request cache (the next run fetches them again):")
+            lines += [f"  {n} x {reason}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
         return "\n".join(lines)
 
 

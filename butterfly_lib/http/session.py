@@ -4,7 +4,10 @@ Look here to change retry policy, timeouts, rate limits or the cache file. A ses
 ``HttpSettings`` (``butterfly_lib.settings``): ``get_session(settings.http)`` returns the process-wide session for
 those settings; sources never build their own and take it as an argument. The session also knows the base URL
 of every source (``session.url(source, path)``). Caching decisions (tier expiry, stale-if-error, validating a body
-before it may replace a good cached copy) live in ``butterfly_lib.http.fetch``, which every source calls.
+before it may replace a good cached copy) live in ``butterfly_lib.http.fetch``, which every source calls. Whether
+the cache path may be used at all (it must be a cache of ours; a read-only one is opened read-only) is
+``butterfly_lib.http.cache_file``; deadlines and size caps per source are ``butterfly_lib.http.limits``; the
+bounded retry policy is ``butterfly_lib.http.retry``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from butterfly_lib.errors import ButterflyError
+from butterfly_lib.http import cache_file
+from butterfly_lib.http.limits import RETRY_AFTER_CAP, LimitsSetting
+from butterfly_lib.http.retry import BoundedRetry
 from butterfly_lib.settings import DEFAULT_TIMEOUT, HttpSettings
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -61,14 +67,17 @@ class RateLimiter:
 
 
 class ButterflySession(requests_cache.CachedSession):
-    """A ``CachedSession`` that also knows its settings: offline flag, timeout, rate limiter and the base URL
-    of every source (``endpoints``; tests may point them at a local replay server)."""
+    """A ``CachedSession`` that also knows its settings: offline flag, timeout, rate limiter, the base URL of
+    every source (``endpoints``; tests may point them at a local replay server), whether its cache is read-only,
+    and its per-source limits (None: ``butterfly_lib.http.limits.DEFAULT_LIMITS``)."""
 
     http_settings: HttpSettings
     offline: bool
     timeout: tuple[float, float]
     rate_limiter: RateLimiter
     endpoints: dict[str, str]
+    read_only: bool
+    limits: LimitsSetting
 
     def url(self, source: str, path: str = "") -> str:
         """The URL of ``path`` under ``source``'s base URL (``session.url("open_meteo_forecast", "forecast")``)."""
@@ -78,9 +87,14 @@ class ButterflySession(requests_cache.CachedSession):
         return f"{base}/{path.lstrip('/')}" if path else base + "/"
 
 
-def make_retry(total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0) -> Retry:
-    """Retry policy: 429/5xx, connection errors and read timeouts, exponential backoff, honouring Retry-After."""
-    return Retry(
+def make_retry(
+    total: int = 4, backoff_factor: float = 1.0, backoff_max: float = 60.0, retry_after_cap: float = RETRY_AFTER_CAP
+) -> Retry:
+    """Retry policy: 429/5xx, connection errors and read timeouts, exponential backoff, honouring Retry-After up to
+    ``retry_after_cap`` seconds (a longer wait is not slept: the request fails or is served stale) and never past
+    the request's deadline."""
+    return BoundedRetry(
+        retry_after_cap=retry_after_cap,
         total=total,
         connect=total,
         read=total,
@@ -125,8 +139,16 @@ def _open_sqlite(path: Path) -> requests_cache.SQLiteCache:
             time.sleep(0.05 + random.random() * 0.1)
 
 
-def _open_backend(path: Path) -> requests_cache.SQLiteCache:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _open_backend(path: Path) -> tuple[requests_cache.SQLiteCache, bool]:
+    """The backend on ``path`` and whether it is read-only. A path that is not a cache of ours is refused
+    untouched (``cache_file.CacheRefused``); only a corrupt cache identified as ours is moved aside."""
+    verdict = cache_file.refuse_unless_ours(path)
+    if verdict.kind == "absent":
+        cache_file.prepare_folder(path)
+    elif not cache_file.writable(path):
+        if not verdict.readable:
+            raise cache_file.CacheRefused(path, f"is {verdict.detail} and read-only, so it cannot be moved aside")
+        return cache_file.open_read_only(path), True
     try:
         backend = _open_sqlite(path)
     except sqlite3.DatabaseError as exc:
@@ -135,25 +157,25 @@ def _open_backend(path: Path) -> requests_cache.SQLiteCache:
                 f"request cache {path} is locked by another process (waited {LOCK_WAIT_SECONDS:g} s); let the "
                 "other run finish and try again, or point BUTTERFLY_CACHE at another file"
             ) from exc
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        broken = path.with_name(f"{path.name}.corrupt-{stamp}")
-        for suffix in ("", "-wal", "-shm"):
-            p = Path(str(path) + suffix)
-            if p.exists():
-                p.rename(Path(str(broken) + suffix))
+        if not cache_file.is_corruption(exc):
+            raise cache_file.CacheRefused(path, f"cannot be opened ({exc})") from exc
+        broken = cache_file.move_aside(path)  # re-checks that it is ours
         warnings.warn(
             f"request cache {path} was corrupt ({exc}); moved it to {broken} and started an empty cache",
             stacklevel=3,
         )
         backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
-    return backend
+    cache_file.stamp(path)
+    return backend, False
 
 
-def build_session(http: HttpSettings, *, retry: Retry | None = None) -> ButterflySession:
+def build_session(http: HttpSettings, *, retry: Retry | None = None, limits: LimitsSetting = None) -> ButterflySession:
     """A new session for ``http``. Prefer ``get_session`` (shared); this is for tests and tools that need their
-    own (a faster ``retry``, an adapter of their own mounted on it)."""
+    own (a faster ``retry``, an adapter of their own mounted on it). ``limits``: one ``Limits`` for every source,
+    or a mapping of some sources' own (default: the table in ``butterfly_lib.http.limits``)."""
+    backend, read_only = _open_backend(Path(http.cache_file))
     session = ButterflySession(
-        backend=_open_backend(Path(http.cache_file)),
+        backend=backend,
         expire_after=requests_cache.NEVER_EXPIRE,  # fetch() sets each response's expiry by tier
         allowable_codes=(200,),
         stale_if_error=True,
@@ -161,6 +183,8 @@ def build_session(http: HttpSettings, *, retry: Retry | None = None) -> Butterfl
     session.http_settings = http
     session.offline = http.offline
     session.timeout = http.timeout
+    session.read_only = read_only
+    session.limits = limits
     session.rate_limiter = RateLimiter(dict(http.rate_limits))
     session.endpoints = dict(http.endpoints)
     session.headers["User-Agent"] = http.user_agent

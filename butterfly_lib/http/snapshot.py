@@ -20,6 +20,7 @@ from requests.structures import CaseInsensitiveDict
 from urllib3 import HTTPResponse
 
 from butterfly_lib.errors import ButterflyError
+from butterfly_lib.http.cache_write import save_response
 from butterfly_lib.http.fetch import KIND_HEADER, NOTICE_HEADER
 from butterfly_lib.http.session import build_session
 from butterfly_lib.settings import HttpSettings
@@ -85,7 +86,8 @@ def seed_cache(cache_file: Path, snapshot_dir: Path) -> str:
                 NOTICE_HEADER: entry["notice"],
                 INPUTS_HEADER: json.dumps(entry["inputs"]),
             }
-            session.cache.save_response(make_response(prepared, body, headers), key, expires=None)
+            # the strict write: a full disk or a read-only cache stops seeding with the reason, never half-silently
+            save_response(session.cache, make_response(prepared, body, headers), key, None, read_only=session.read_only)
             kinds[entry["kind"]] = kinds.get(entry["kind"], 0) + 1
             nbytes += len(body)
     finally:

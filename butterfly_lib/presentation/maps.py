@@ -23,6 +23,10 @@ from butterfly_lib.presentation.safe import esc, img, link
 from butterfly_lib.presentation.style import species_color
 
 LEGEND_MAX = 8  # more would reach the zoom buttons on a 560 px map; the rest are named in popups
+NO_SIGHTINGS = (
+    "No sightings to show: iNaturalist holds no observations of this taxon within the place's radius for "
+    "these days of the year, in any year. The map is empty, not broken."
+)
 
 
 def _get(row: Mapping[str, Any], key: str) -> Any:
@@ -122,11 +126,13 @@ def sightings_map(
     this_year: int | None = None,
     weather_kind: str = "observed",
     height: str = "560px",
+    empty_note: str = NO_SIGHTINGS,
 ) -> ipyleaflet.Map:
     """An interactive map of ``sightings``: one CircleMarker per sighting coloured by species (stable palette),
     with a popup; layers "this year" / "earlier years" (when ``this_year`` is given) and a heat map of all
     sightings; a layer control and a legend of the most-seen species. ``weather_kind`` ("derived" when the
-    weather frame's provenance says so) is shown in every popup's weather line."""
+    weather frame's provenance says so) is shown in every popup's weather line. With no sighting to place, the
+    map is drawn empty around ``center`` with ``empty_note`` on it."""
     valid = sightings.dropna(subset=["latitude", "longitude"])
     if weather_kind != "observed" and "weather_kind" not in valid:
         valid = valid.assign(weather_kind=weather_kind)
@@ -172,6 +178,9 @@ def sightings_map(
                 locations=locations, radius=18, blur=12, max=3.0, name=f"Sighting density ({len(valid)})"
             )
         )
+    if valid.empty:
+        note = ipywidgets.HTML(value=f'<p class="bp-map-empty" style="margin:4px 8px;max-width:320px">{esc(empty_note)}</p>')
+        m.add(ipyleaflet.WidgetControl(widget=note, position="topright"))
     m.add(ipyleaflet.LayersControl(position="topright"))
     m.add(ipyleaflet.LegendControl(legend_entries(valid), title="Species (sightings)", position="bottomleft"))
     m.add(ipyleaflet.ScaleControl(position="bottomright", imperial=units == "F"))

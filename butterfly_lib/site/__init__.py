@@ -3,7 +3,8 @@
 Look here to change how the site is built. Modules:
 ``navigation`` (the pages and their order, from the navbar of ``_quarto.yml``),
 ``config`` (``site.yml``: places and parameter overrides; ``load_site_config``),
-``connectivity`` (``probe_apis``: are the API hosts reachable, in about 3 s),
+``connectivity`` (``probe_apis``: do the API hosts accept a TCP connection, in about 3 s),
+``api_probe`` (``probe_api_answers``: does each API answer a cheap real request as itself; the mode's probe),
 ``modes`` (``choose_mode``: live, snapshot fallback, strict; the environment the kernels inherit),
 ``runner`` (``run_pages``: papermill over every page and place; ``PageFailed`` names notebook and cell),
 ``index_cards`` (``write_cards``: the landing page's cards from the ``*-summary.json`` files),

@@ -1,7 +1,7 @@
 """A quick probe (about 3 s) of whether the API hosts answer, used to pick live or snapshot mode.
 
 Look here to change which hosts count or how long to wait. ``probe_apis`` opens one TCP connection per host of
-``butterfly_lib.config.BASE_URLS`` in parallel threads and returns a ``ProbeResult``; tests pass their own
+the settings' endpoints (``api_hosts(settings.http)``) in parallel threads and returns a ``ProbeResult``; tests pass their own
 ``connect`` (or skip probing entirely by giving ``modes.choose_mode`` a ``probe``), so no test touches the network.
 """
 

@@ -1,8 +1,9 @@
 """Live, snapshot-fallback and strict modes: which data a run reads, decided once, before any page runs.
 
 Look here to see how a run chooses. ``choose_mode(settings)``: offline settings (``--offline``,
-``BUTTERFLY_OFFLINE=1``) -> the bundled snapshot; otherwise probe the API hosts of the settings' endpoints:
-reachable -> live; unreachable -> the snapshot fallback, or ``SourceError`` under ``--strict``. The result is
+``BUTTERFLY_OFFLINE=1``) -> the bundled snapshot; otherwise ask each API of the settings' endpoints one cheap real
+question (``api_probe``): all answer as themselves -> live; any unreachable, or answering with something else such
+as a captive portal's HTML page -> the snapshot fallback, or ``SourceError`` under ``--strict``. The result is
 the run's final ``Settings`` (offline snapshot: the snapshot's cache and date) and the reason in words; the
 snapshot's cache is seeded when the snapshot is newer than it. Nothing is exported to the environment: the
 runner hands the settings to the notebooks.
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from butterfly_lib.errors import ButterflyError, SourceError
 from butterfly_lib.http.snapshot import SnapshotMissing, ensure_seeded
 from butterfly_lib.settings import Settings, offline_settings
-from butterfly_lib.site.connectivity import ProbeResult, api_hosts, probe_apis
+from butterfly_lib.site.api_probe import probe_api_answers
+from butterfly_lib.site.connectivity import ProbeResult
 
 
 class SnapshotUnavailable(ButterflyError):
@@ -74,4 +76,5 @@ def choose_mode(
 
 
 def default_probe(settings: Settings) -> ProbeResult:
-    return probe_apis(api_hosts(settings.http))
+    """Ask each API of the settings' endpoints one cheap real question (``api_probe.probe_api_answers``)."""
+    return probe_api_answers(dict(settings.http.endpoints), user_agent=settings.http.user_agent)

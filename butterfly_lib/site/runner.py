@@ -194,6 +194,9 @@ def request_table(pages: list[PageRun]) -> str:
             s.errors += row["errors"]
             s.bytes += row["bytes"]
             s.seconds += row["seconds"]
+            s.unsaved += row.get("unsaved", 0)
+            for reason, n in row.get("unsaved_reasons", {}).items():
+                s.unsaved_reasons[reason] = s.unsaved_reasons.get(reason, 0) + n
     return total.table()
 
 

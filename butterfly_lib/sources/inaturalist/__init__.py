@@ -1,7 +1,7 @@
 """iNaturalist API v1: species counts, observations, week-of-year histograms and taxa, as tidy frames.
 
 Look here for butterfly sightings. Every request goes through ``butterfly_lib.http.fetch`` (source
-``"inaturalist"``, base URL ``config.base_url("inaturalist")``); every frame carries provenance. See README.md
+``"inaturalist"``, base URL ``session.url("inaturalist", path)`` from the settings); every frame carries provenance. See README.md
 for endpoints, limits and gotchas.
 
 Public names:

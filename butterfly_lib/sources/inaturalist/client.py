@@ -55,6 +55,28 @@ def get(
     )
 
 
+def check_envelope(
+    data: Any, url: str, results_type: type = list, parse: Callable[[Any, str], Any] | None = None
+) -> None:
+    """Raise ``SourceError`` (naming ``url``) unless ``data`` is iNaturalist's list envelope
+    ``{"total_results": int, "results": [...]}`` (a mapping for histograms) whose records ``parse`` accepts."""
+    if not isinstance(data, dict):
+        raise SourceError(SOURCE, url, f"expected a JSON object, got {type(data).__name__}")
+    if "results" not in data:
+        raise SourceError(SOURCE, url, "field 'results' missing from the response")
+    if not isinstance(data["results"], results_type):
+        raise SourceError(
+            SOURCE,
+            url,
+            f"field 'results' is {type(data['results']).__name__}, expected {results_type.__name__}",
+        )
+    total = data.get("total_results")
+    if results_type is list and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
+        raise SourceError(SOURCE, url, f"field 'total_results' missing or not a count ({total!r})")
+    if parse is not None:
+        parse(data["results"], url)
+
+
 def envelope_check(
     session: ButterflySession,
     path: str,
@@ -62,28 +84,14 @@ def envelope_check(
     results_type: type = list,
     parse: Callable[[Any, str], Any] | None = None,
 ) -> Callable[[Any], None]:
-    """A ``check`` for iNaturalist's list envelope ``{"total_results": int, "results": [...]}``.
+    """A ``fetch(check=...)`` for iNaturalist's list envelope (``check_envelope``) at ``path``.
 
     ``parse(results, url)``, when given, must accept the records too, so a body with a broken record is
     rejected inside ``fetch`` (never cached, and a good expired copy is served instead)."""
     url = url_for(session, path, params)
 
     def check(data: Any) -> None:
-        if not isinstance(data, dict):
-            raise SourceError(SOURCE, url, f"expected a JSON object, got {type(data).__name__}")
-        if "results" not in data:
-            raise SourceError(SOURCE, url, "field 'results' missing from the response")
-        if not isinstance(data["results"], results_type):
-            raise SourceError(
-                SOURCE,
-                url,
-                f"field 'results' is {type(data['results']).__name__}, expected {results_type.__name__}",
-            )
-        total = data.get("total_results")
-        if results_type is list and (isinstance(total, bool) or not isinstance(total, int) or total < 0):
-            raise SourceError(SOURCE, url, f"field 'total_results' missing or not a count ({total!r})")
-        if parse is not None:
-            parse(data["results"], url)
+        check_envelope(data, url, results_type, parse)
 
     return check
 

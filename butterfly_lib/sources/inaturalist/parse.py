@@ -2,6 +2,7 @@
 
 Look here to see which fields are required (a missing one raises ``SourceError`` naming the source and URL,
 never a frame with a silently wrong column), how photos get their medium-size URL, and what each column holds.
+Every frame passes ``plausible`` (coordinates in range, counts >= 0, unique positive ids) before it is returned.
 Text (names, logins, place guesses) is user-supplied and kept raw: presentation escapes it. URLs are kept only
 if they are absolute http(s) URLs (``safe_url``), so ``javascript:`` and friends never reach a page.
 """
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from butterfly_lib.errors import SourceError
+from butterfly_lib.sources.inaturalist import plausible
 
 SOURCE = "inaturalist"
 OBSERVATION_URL = "https://www.inaturalist.org/observations/{id}"
@@ -195,6 +197,7 @@ def observations_frame(results: list, url: str) -> pd.DataFrame:
     for col in ("latitude", "longitude", "positional_accuracy_m"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     frame["obscured"] = frame["obscured"].astype(bool)
+    plausible.check_observations(frame, url)
     return frame
 
 
@@ -223,6 +226,7 @@ def species_counts_frame(results: list, url: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=SPECIES_COUNT_COLUMNS)
     frame["taxon_id"] = frame["taxon_id"].astype("Int64")
     frame["count"] = frame["count"].astype("int64")
+    plausible.check_species_counts(frame, url)
     return frame
 
 
@@ -269,4 +273,5 @@ def taxa_frame(results: list, url: str) -> pd.DataFrame:
     for col in ("taxon_id", "parent_id"):
         frame[col] = frame[col].astype("Int64")
     frame["rank_level"] = pd.to_numeric(frame["rank_level"], errors="coerce").astype("float64")
+    plausible.check_taxa(frame, url)
     return frame

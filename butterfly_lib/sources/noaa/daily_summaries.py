@@ -28,6 +28,7 @@ from butterfly_lib.place import STATION_PATTERN, Place
 from butterfly_lib.provenance import Provenance, attach
 from butterfly_lib.settings import DEFAULT_ENDPOINTS
 from butterfly_lib.sources.noaa.consistency import inconsistent_notice, mask_inconsistent_days
+from butterfly_lib.sources.noaa.plausible import check_daily
 
 SOURCE = "noaa"
 BUNDLED_FILE = "USW00024229_portland_airport_1940-2024.csv"
@@ -63,7 +64,8 @@ def parse_daily_summaries(
 
     ``start``/``end`` give the calendar to complete (default: first and last day in the body). An empty body is
     a valid "no data" answer: every day of the range is absent. A header without the expected columns, another
-    station's rows or a non-numeric value raise ``SourceError`` naming the URL.
+    station's rows, a non-numeric value or structural nonsense (``plausible``: days out of order or outside the
+    range, impossible values) raise ``SourceError`` naming the URL.
     """
     if not text.strip():
         table = pd.DataFrame({c: pd.Series(dtype=str) for c in EXPECTED_HEADER})
@@ -103,6 +105,7 @@ def parse_daily_summaries(
                 SOURCE, url, f"non-numeric {raw} values, e.g. {text_values[bad].head(3).tolist()}"
             )
         frame[column] = values.astype(float)
+    check_daily(frame, source=SOURCE, url=url, start=start, end=end)
 
     first = pd.Timestamp(start) if start is not None else frame["date"].min()
     last = pd.Timestamp(end) if end is not None else frame["date"].max()

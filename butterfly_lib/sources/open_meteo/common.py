@@ -5,7 +5,8 @@ how they are converted, or to see why a response was rejected. Every Open-Meteo 
 layout: ``{"latitude", "longitude", "timezone", "utc_offset_seconds", "<block>_units": {...}, "<block>":
 {"time": [...], "<variable>": [...]}}`` (a JSON list of those for several coordinates). ``parse_block`` turns one
 block into a tidy frame whose column names carry the units; it raises ``SourceError`` (naming the source and URL)
-instead of ever returning a frame with a missing field, a ragged array or an unexpected unit.
+instead of ever returning a frame with a missing field, a ragged array, an unexpected unit or physically
+implausible values (``plausible``: tmin above tmax, sunshine above daylight, repeated or reversed days, ...).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.errors import InvalidInput, SourceError
+from butterfly_lib.sources.open_meteo import plausible
 from butterfly_lib.sources.open_meteo.weather_codes import weather_label
 
 
@@ -173,7 +175,13 @@ def read_block(
         raise fail(f"unreadable '{block}.time' ({exc})") from None
     if stamps.isna().any():
         raise fail(f"'{block}.time' contains nulls")
-    return data, units, localize(stamps, timezone)
+    plausible.check_location(payload, source=source, url=url)
+    if block == "daily":  # local calendar days: compared as dates
+        plausible.check_times(stamps, block, source=source, url=url)
+    local = localize(stamps, timezone)
+    if block != "daily":  # wall-clock times repeat at a DST fall-back: compared as instants
+        plausible.check_times(local, block, source=source, url=url)
+    return data, units, local
 
 
 def read_values(
@@ -245,6 +253,7 @@ def parse_block(
         )
         if var == "weather_code":
             out["weather"] = weather_label(out[column])
+    plausible.check_frame(out, block, source=source, url=url)
     if span is not None and block == "daily":
         out = _every_day(out, span, timezone)
     return out

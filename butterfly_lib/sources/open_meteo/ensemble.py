@@ -35,6 +35,7 @@ from butterfly_lib.sources.open_meteo.common import (
     read_block,
     read_values,
 )
+from butterfly_lib.sources.open_meteo.plausible import check_values
 
 SOURCE = "open_meteo_ensemble"
 #: pinned model id -> longest forecast it offers (days)
@@ -87,6 +88,8 @@ def parse_ensemble(
                 else values.to_numpy(dtype=float, na_value=np.nan)
             )
         data_vars[column] = (("member", "time"), arr, {"units": quantity.unit, "open_meteo_variable": var})
+    labels = [t.date().isoformat() if resolution == "daily" else t.isoformat() for t in stamps]
+    check_values({k: v[1] for k, v in data_vars.items()}, labels, resolution, source=source, url=url)
     ds = xr.Dataset(data_vars, coords={"member": ids, "time": stamps.tz_localize(None).to_numpy()})
     ds.attrs["timezone"] = timezone
     ds.attrs["resolution"] = resolution
