@@ -262,7 +262,7 @@ def test_season_curve_band_marker_and_units():
                                sources=[pdat.prov("noaa")])
     ax = fig.axes[0]
     assert ax.get_ylabel() == "degree days (°F·days)"
-    assert "Jun 15:" in _texts(fig) and "normal 1991–2020 (10–90 %)" in _texts(fig)
+    assert "Sat 15 Jun:" in _texts(fig) and "normal 1991–2020 (10–90 %)" in _texts(fig)
     marker = [ln for ln in ax.get_lines() if ln.get_marker() == "o"][0]
     assert marker.get_ydata()[0] == pytest.approx(cum.loc["2024-06-15"])
     this_year = [ln for ln in ax.get_lines() if ln.get_label() == "2024"][0]

@@ -155,7 +155,12 @@ def degree_days_sentence(result: Any) -> Html:
         else ""
     )
     text = f"On {day(s.as_of, year=True)}: {s.cum_dd:,.0f} {s.units} since 1 January{normal}, {timing}{rank}."
-    extra = f'<p class="bp-derived"><small>{esc(s.partly_derived)}</small></p>' if s.partly_derived else ""
+    extra = (
+        f'<details class="bp-derived"><summary><small>Partly derived (details)</small></summary><p><small>'
+        f"{esc(s.partly_derived)}</small></p></details>"
+        if s.partly_derived
+        else ""
+    )
     return Html(f"<p>{esc(text)}</p>{extra}")
 
 

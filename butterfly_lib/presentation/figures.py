@@ -118,7 +118,7 @@ def season_curve(
         ax.axvline(x, color="black", lw=0.8, alpha=0.6)
         ax.plot([x], [y], "o", color=WARM, ms=8, mec="black", zorder=5)
         ax.annotate(
-            f"{as_of:%b %d}: {y:,.0f}", (x, y), xytext=(-8, 10), textcoords="offset points", ha="right",
+            f"{as_of:%a} {as_of.day} {as_of:%b}: {y:,.0f}", (x, y), xytext=(-8, 10), textcoords="offset points", ha="right",
             fontsize=SMALL + 1, fontweight="bold",
         )  # fmt: skip
         now = f" On {as_of:%a %d %b} this year stands at {y:,.0f} {_dd_unit(units)}"

@@ -46,7 +46,7 @@ LEGEND_CSS = """<style>
 .bp-legend li{margin:2px 0;break-inside:avoid}
 .bp-swatch{display:inline-block;width:12px;height:12px;border-radius:50%;border:1px solid #222;
  vertical-align:-1px;margin-right:6px}
-.bp-swatch-ring{background:#fff;border:2px dashed #333}
+.bp-swatch-ring{background:transparent;border:2px dashed #333}
 </style>"""
 
 
@@ -64,7 +64,8 @@ def weather_text(row: Mapping[str, Any], units: str = "F") -> str:
     (``sky``, or ``sunshine_h``/``daylight_h``); without sunshine, Open-Meteo's daily code is named for what it
     is, the day's worst hour ("worst hour: overcast"). Marked "(derived)" when ``weather_kind`` says so."""
     parts: list[str] = []
-    sky = _get(row, "sky")
+    # the sky is said only where the day's sunshine is known (without it a label could rest on the rain alone)
+    sky = _get(row, "sky") if _get(row, "sunshine_h") is not None else None
     if not sky and _get(row, "sunshine_h") is not None and _get(row, "daylight_h") is not None:
         sky = str(sky_label([row["sunshine_h"]], [row["daylight_h"]], [_get(row, "precipitation_mm")])[0])
     worst = _get(row, "condition") or _get(row, "weather")
@@ -311,7 +312,7 @@ def sightings_map(
             for r in part.to_dict("records")
         ]
         m.add(ipyleaflet.LayerGroup(layers=markers, name=esc(name)))
-    if place_name or radius_km:  # last, so the place stays visible above the sightings
+    if place_name or radius_km:  # last, so it stays visible; unfilled, so the sightings under it can be tapped
         ring = []
         if radius_km:
             ring.append(
@@ -322,7 +323,7 @@ def sightings_map(
             )
         ring.append(
             ipyleaflet.CircleMarker(
-                location=center, radius=7, color="#000000", weight=3, fill_color="#ffffff", fill_opacity=1.0,
+                location=center, radius=10, color="#000000", weight=3, fill=False,
                 popup=ipywidgets.HTML(
                     value=f"<b>{esc(place_name or 'The place')}</b>"
                     + (f"<br>Sightings are searched within {esc(f'{radius_km:g}')} km (dashed ring)." if radius_km else "")

@@ -124,7 +124,7 @@ def _headline(lines: list[tuple[str, str]], snapshot: str | None) -> str:
     elif stale:
         head = f"{plural(stale, 'dataset')} could not be refreshed"
     else:
-        head = "About this page's data"
+        head = "Live data"
     badges = "".join(f'<span class="bp-label bp-label-{k}">{k}</span>' for k in kinds)
     return f"{badges}{esc(head)}"
 

@@ -81,7 +81,8 @@ def html_table(
     escaped, so never put source text there. ``formats`` maps a column to a format string or function.
     Rows where the boolean column ``highlight`` is true get the ``bp-highlight`` class. ``label``
     ("simulated"/"derived") adds a visible badge to the caption. Put the columns a reader needs first: on a
-    phone each row is a card led by its first cell.
+    phone each row is a card led by its first cell. Quarto is told to leave the table as built
+    (``data-quarto-disable-processing``): parsed into a Pandoc table it would lose the cells' labels and classes.
     """
     cols = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     links, images, raw, formats = links or {}, images or {}, raw or {}, formats or {}
@@ -120,7 +121,8 @@ def html_table(
     ident = f' id="{esc(table_id)}"' if table_id else ""
     body = "".join(rows) or f'<tr><td colspan="{len(cols)}">(no rows)</td></tr>'
     return Html(
-        f'{TABLE_CSS}<table class="bp-table"{ident}>{cap}<thead><tr>{head}</tr></thead>'
+        f'{TABLE_CSS}<table class="bp-table"{ident} data-quarto-disable-processing="true">{cap}'
+        f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
 
