@@ -40,7 +40,7 @@ def test_provenance_summary_lists_every_dataset_escaped(tmp_path):
     }))
     html = provenance_summary(tmp_path, "pages/")
     assert "16-day forecast" in html and "Open-Meteo ensemble" in html and "simulated" in html
-    assert "2026-06-13 10:00 UTC" in html and 'href="pages/forecast.html"' in html
+    assert "Sat 13 Jun 2026, 10:00 UTC" in html and 'href="pages/forecast.html"' in html
     assert "<img" not in html and "&lt;img src=x&gt;" in html
     assert provenance_summary(tmp_path / "none", "pages/") == ""
 

@@ -294,7 +294,7 @@ def test_offline_snapshot_banner_and_labels():
     assert "bp-banner-offline" in html and "Simulated data in ensemble" in html
     # one line, details folded
     summary = re.search(r"<summary>(.*?)</summary>", html).group(1)
-    assert "Offline snapshot of 15 Jun 2026" in summary and "simulated" in summary and "<details>" in html
+    assert "Offline snapshot of Mon 15 Jun 2026" in summary and "simulated" in summary and "<details>" in html
 
 
 def test_banner_says_each_kind_once():

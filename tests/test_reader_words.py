@@ -160,7 +160,7 @@ def test_degree_day_gap_warning_becomes_a_reader_note():
     from butterfly_lib.pages.degree_days import gap_note
 
     note = gap_note("degree-day gaps longer than 2 days (...): missing from 2024-12-10..2026-06-13", "noaa")
-    assert note.startswith("The NOAA station record has no temperatures for 2024-12-10 to 2026-06-13")
+    assert note.startswith("The NOAA station record has no temperatures for Tue 10 Dec 2024 to Sat 13 Jun 2026")
     assert "/" not in note and "Warning" not in note
 
 

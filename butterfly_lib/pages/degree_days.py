@@ -131,11 +131,17 @@ def build(ctx: PageContext) -> DegreeDaysResult:
     return DegreeDaysResult(context=ctx, datasets=datasets, season=season, by_source=by_source, notes=notes)
 
 
+def _span(gap: str) -> str:
+    """ "2024-12-10..2026-06-13" -> "Tue 10 Dec 2024 to Sat 13 Jun 2026"."""
+    days = [date.fromisoformat(d) for d in gap.split("..")]
+    return " to ".join(f"{d:%a} {d.day} {d:%b %Y}" for d in days)
+
+
 def gap_note(message: str, source: str) -> str:
     """A degree-day gap warning of ``analysis.degree_days`` in a reader's words (the gap dates kept)."""
     gaps = re.findall(r"\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}", message)
     named = {"noaa": "NOAA station record", "open-meteo": "Open-Meteo archive"}.get(source, source)
-    spans = ", ".join(g.replace("..", " to ") for g in gaps) or "some days"
+    spans = ", ".join(_span(g) for g in gaps) or "some days"
     return (
         f"The {named} has no temperatures for {spans}; a season with a gap longer than two days has no total "
         "and is left out of the comparison (nothing is guessed)."

@@ -118,7 +118,7 @@ def _headline(lines: list[tuple[str, str]], snapshot: str | None) -> str:
     stale = sum(1 for k, _ in lines if k == "stale")
     if snapshot:
         d = as_date(snapshot)
-        head = f"Offline snapshot of {d.day} {d:%b %Y}, not live data" if d else f"Offline snapshot of {snapshot}"
+        head = f"Offline snapshot of {day(d, year=True)}, not live data" if d else f"Offline snapshot of {snapshot}"
     elif any(k == "offline" for k, _ in lines):
         head = "Offline: from the request cache"
     elif stale:

@@ -27,6 +27,7 @@ table.bp-table th{background:#f4f4f4}
 table.bp-table tr.bp-highlight,table.bp-table tr.bp-highlight td{background:#fff6d6}
 table.bp-table caption{caption-side:bottom;text-align:left;color:#555;font-size:0.85em;padding-top:4px}
 table.bp-table .bp-nowrap{white-space:nowrap}
+@media (min-width: 701px){table.bp-table td:first-child{white-space:nowrap}}
 .bp-label{display:inline-block;padding:0 6px;border-radius:4px;font-size:0.8em;font-weight:bold;margin-left:6px}
 .bp-label-simulated{background:#fde7ea;color:#b00020;border:1px solid #b00020}
 .bp-label-derived{background:#fff4d6;color:#6a4c00;border:1px solid #6a4c00}

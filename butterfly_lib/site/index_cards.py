@@ -14,6 +14,7 @@ carries its weekday; every value is escaped; a card whose summary is missing say
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,11 +199,11 @@ def provenance_summary(folder: Path, prefix: str) -> str:
         page = str(prov.get("page") or path.name.removesuffix("-provenance.json"))
         for d in prov.get("datasets", []):
             status = str(d.get("status") or "")
-            fetched = str(d.get("fetched_at") or "")[:16].replace("T", " ")
+            fetched = _fetched(d.get("fetched_at"))
             if snapshot and status == "offline":
                 got = f"from the bundled snapshot recorded {day(snapshot, year=True)}"
             else:
-                got = f"{status}{', fetched ' + fetched + ' UTC' if fetched else ''}"
+                got = f"{status}{', fetched ' + fetched if fetched else ''}"
             kind = str(d.get("kind") or "")
             rows.append(
                 f"<li>{link_page(prefix, page)}: {esc(d.get('dataset'))} from <b>{esc(source_name(str(d.get('source'))))}</b>"
@@ -214,6 +215,16 @@ def provenance_summary(folder: Path, prefix: str) -> str:
         '<details class="bp-provenance-summary"><summary>Where these numbers come from '
         f"({len(rows)} datasets)</summary><ul>{''.join(rows)}</ul></details>"
     )
+
+
+def _fetched(value: Any) -> str:
+    """An ISO fetch time as "Sat 13 Jun 2026, 10:00 UTC" ("" when missing or unreadable)."""
+    try:
+        ts = datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return ""
+    ts = ts.astimezone(UTC) if ts.tzinfo else ts
+    return f"{day(ts, year=True)}, {ts:%H:%M} UTC"
 
 
 def _run_record(folder: Path) -> dict[str, Any]:
