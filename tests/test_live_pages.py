@@ -42,6 +42,7 @@ def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     outputs = " ".join(
         str(o.get("data", {}).get("text/html", "")) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", [])
     )
-    assert "offline snapshot" not in outputs and "· live" in outputs  # a live page says so, with no snapshot banner
+    # a live page says so, with no snapshot banner
+    assert "offline snapshot" not in outputs.lower() and "Live data" in outputs and "<b>Built</b> live" in outputs
     for name in ("forecast", "species", "degree_days", "emergence"):
         assert (pages / f"{name}-summary.json").exists()

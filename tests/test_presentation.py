@@ -118,9 +118,17 @@ def test_popups_escape_names_and_keep_only_http_links():
 
 
 def test_weather_text_labels_derived_weather_and_units():
+    # without sunshine, Open-Meteo's daily code is named for what it is (the day's worst hour), units of the site first
     row = {"weather": "clear sky", "tmax_c": 30.0, "tmin_c": 15.0, "precipitation_mm": 1.25, "weather_kind": "derived"}
-    assert maps.weather_text(row, "C") == "clear sky · 30/15 °C · 1.2 mm rain · (derived)"
+    assert maps.weather_text(row, "C") == "30/15 °C (86/59 °F) · 1.2 mm rain · worst hour of the day: clear sky · (derived)"
+    assert maps.weather_text(row, "F").startswith("86/59 °F (30/15 °C)")
     assert maps.weather_text({}, "F") == ""
+
+
+def test_weather_text_judges_the_sky_from_sunshine_not_the_worst_hour():
+    row = {"condition": "overcast", "tmax_c": 25.0, "tmin_c": 12.0, "sunshine_h": 15.5, "daylight_h": 15.7}
+    text = maps.weather_text(row, "F")
+    assert text.startswith("sunny · 77/54 °F") and "overcast" not in text and "15.5 h sun" in text
 
 
 def test_map_has_markers_heatmap_controls_and_escaped_legend():
@@ -136,15 +144,46 @@ def test_map_has_markers_heatmap_controls_and_escaped_legend():
         _no_raw_markup(mk.popup.value)
     assert any(isinstance(la, ipyleaflet.Heatmap) for la in m.layers)
     kinds = {type(c) for c in m.controls}
-    assert ipyleaflet.LayersControl in kinds and ipyleaflet.LegendControl in kinds
-    legend = next(c for c in m.controls if isinstance(c, ipyleaflet.LegendControl)).legend
-    for name in legend:
-        _no_raw_markup(name)
+    # the legend is never drawn over the map (it goes under it, see map_legend)
+    assert ipyleaflet.LayersControl in kinds and ipyleaflet.LegendControl not in kinds
+    legend = maps.map_legend(frame, place_name="Portland <b>", radius_km=50)
+    _no_raw_markup(legend)
+    assert "&lt;script&gt;" in legend and "Portland &lt;b&gt;" in legend and "<details" in legend
     assert any("&lt;script&gt;" in n for n in maps.legend_entries(hostile_sightings()))
-    # marker colour is the species' palette colour
-    tid = frame.iloc[0]["taxon_id"]
+    # marker colour is the species' map colour
+    sci = frame.iloc[0]["scientific_name"]
     colours = {mk.fill_color for mk in markers if (mk.location[0], mk.location[1]) == (frame.iloc[0]["latitude"], frame.iloc[0]["longitude"])}
-    assert style.species_color(tid) in colours
+    assert maps.species_colors(frame.dropna(subset=["latitude", "longitude"]))[sci] in colours
+
+
+def test_map_colours_are_distinct_and_the_rest_grey():
+    frame = pdat.sightings()
+    colours = maps.species_colors(frame)
+    shown = [c for c in colours.values() if c != maps.OTHER_COLOR]
+    assert len(shown) == len(set(shown)) == min(len(colours), len(maps.MAP_COLORS))
+    entries = list(maps.legend_entries(frame).items())
+    if len(colours) > len(maps.MAP_COLORS):
+        assert entries[-1][0].startswith("+ ") and entries[-1][1] == maps.OTHER_COLOR
+
+
+def test_map_layers_only_with_sightings_and_the_place_with_its_radius():
+    import ipyleaflet
+
+    frame = pdat.sightings().head(30).copy()
+    frame["observed_on"] = pd.to_datetime(frame["observed_on"]).where(frame.index >= 3, pd.Timestamp("2026-06-10"))
+    m = maps.sightings_map(frame, center=(45.5, -122.7), this_year=2026, place_name="Portland", radius_km=50)
+    names = [la.name for la in m.layers]
+    assert names[0] == maps.BASE_LAYER_NAME
+    assert any(n.startswith("Sightings this year (2026): 3") for n in names)
+    assert any(n.startswith("Earlier years") for n in names)
+    ring = [la for g in m.layers if isinstance(g, ipyleaflet.LayerGroup) for la in g.layers if isinstance(la, ipyleaflet.Circle)]
+    assert ring and ring[0].radius == 50_000 and ring[0].fill is False
+    earlier = frame.iloc[3:]
+    m2 = maps.sightings_map(earlier, this_year=2026)
+    assert not any("2026" in la.name for la in m2.layers)  # no empty "this year" layer
+    intro = maps.map_intro(earlier, this_year=2026)
+    assert "None is from 2026" in intro and "larger circles" not in intro
+    assert "licence" not in maps.map_intro(earlier.assign(license=None), this_year=2026)
 
 
 def test_legend_lists_most_seen_species_first_and_counts_the_rest():
@@ -189,9 +228,9 @@ def test_outlook_chart_units_sources_and_simulated_stamp():
     fig = figures.outlook_chart(daily, units="F", ensemble_q=pdat.ensemble_band(daily),
                                 index=pd.Series(np.linspace(10, 90, len(daily))))
     labels = _axis_labels(fig)
-    assert "sunshine (hours per day)" in labels and "temperature (°F)" in labels
+    assert "sunshine (hours)" in labels and "temperature (°F)" in labels
     text = _texts(fig)
-    assert "SIMULATED ensemble band" in text and "Source:" in text and "open_meteo_forecast" in text
+    assert "SIMULATED ensemble band" in text and "Source" in text and "Open-Meteo forecast" in text
     hi = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_label() == "high (°F)"][0]
     np.testing.assert_allclose(hi.get_ydata(), daily["tmax_c"] * 9 / 5 + 32)
 
@@ -206,7 +245,7 @@ def test_outlook_chart_in_celsius_without_ensemble_has_no_stamp():
 def test_sunshine_timeline_one_panel_per_day_with_totals():
     minutely = pdat.minutely()
     fig = figures.sunshine_timeline(minutely)
-    assert "local time (hours)" in _axis_labels(fig)
+    assert "local time" in _axis_labels(fig)
     total = minutely["sunshine_min"].sum() / 60
     assert f"{total:.1f} h of sunshine" in _texts(fig)
     derived = minutely.copy()
@@ -222,8 +261,8 @@ def test_season_curve_band_marker_and_units():
     fig = figures.season_curve(cum, nm, "2024-06-15", lower=50, last_year=cum[cum.index.year == 2023],
                                sources=[pdat.prov("noaa")])
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "cumulative degree days (°F·days)"
-    assert "Jun 15:" in _texts(fig) and "normal 1991–2020: 10th–90th percentile" in _texts(fig)
+    assert ax.get_ylabel() == "degree days (°F·days)"
+    assert "Sat 15 Jun:" in _texts(fig) and "normal 1991–2020 (10–90 %)" in _texts(fig)
     marker = [ln for ln in ax.get_lines() if ln.get_marker() == "o"][0]
     assert marker.get_ydata()[0] == pytest.approx(cum.loc["2024-06-15"])
     this_year = [ln for ln in ax.get_lines() if ln.get_label() == "2024"][0]
@@ -251,8 +290,20 @@ def test_offline_snapshot_banner_and_labels():
     daily = pdat.forecast_daily()
     ens = pdat.ensemble_band(daily)
     html = provenance.page_banner(_result({"forecast": daily, "ensemble": ens}, snapshot="2026-06-15"))
-    assert "Offline: showing the bundled snapshot of 2026-06-15 built from real recordings" in html
+    assert "built offline from the bundled snapshot recorded on Mon 15 Jun 2026" in html
     assert "bp-banner-offline" in html and "Simulated data in ensemble" in html
+    # one line, details folded
+    summary = re.search(r"<summary>(.*?)</summary>", html).group(1)
+    assert "Offline snapshot of Mon 15 Jun 2026" in summary and "simulated" in summary and "<details>" in html
+
+
+def test_banner_says_each_kind_once():
+    notice = "DERIVED: from the sample; 1 grid cells in 1 request(s); DERIVED: from the sample; 5 grid cells in 1 request(s)"
+    datasets = {f"seasonality of species {k}": pdat.prov("inaturalist", kind="derived", notice=notice) for k in range(6)}
+    html = provenance.banner(datasets, snapshot="2026-06-13")
+    assert html.count("bp-label-derived\">derived</span> Derived data") == 1
+    assert html.count("DERIVED: from the sample") == 1 and "(and 1 more like it)" in html
+    assert "seasonality of species 0, species 1" in html
 
 
 def test_banner_stale_and_escaped_notice():
@@ -271,10 +322,21 @@ def test_footer_lists_datasets_parameters_version_and_escapes():
     result = _result({"sightings": p, "forecast": pdat.forecast_daily()}, place_name="Portland <b>")
     html = provenance.provenance_footer(result, generated_at=datetime(2026, 6, 15, tzinfo=UTC))
     _no_raw_markup(html)
-    assert "cached" in html and "live" in html and __version__ in html
-    assert "place_name=Portland &lt;b&gt;" in html and "dd_method=modified-average" in html
+    assert "from the request cache" in html and "live" in html and __version__ in html
+    assert "Place: Portland &lt;b&gt;" in html and "modified-average" in html
     assert 'href="https://example.org/open_meteo_forecast"' in html
-    assert "2026-06-15 00:00 UTC" in html
+    assert "Mon 15 Jun 2026, 00:00 UTC" in html
+    # folded, in words: no internal parameter names, no "kind observed"
+    assert html.count("<details>") >= 1 and "inat_place_id" not in html and "output_dir" not in html
+    assert "kind" not in re.sub(r"<[^>]+>", "", html).split("Licences")[0].replace("kinds", "")
+
+
+def test_footer_offline_shows_the_snapshot_date_not_the_fetch_time():
+    p = pdat.prov("open_meteo_forecast").with_(offline=True, fetched_at=datetime(2026, 12, 1, tzinfo=UTC))
+    html = provenance.provenance_footer(_result({"16-day forecast": p}, snapshot="2026-06-13"))
+    assert "recorded on Sat 13 Jun 2026" in html and "2026-12-01" not in html and "Tue 1 Dec" not in html
+    assert "16-day forecast: forecast from Open-Meteo forecast" in html
+    assert "offline, from the bundled snapshot recorded on Sat 13 Jun 2026" in html
 
 
 @pytest.fixture(scope="module")

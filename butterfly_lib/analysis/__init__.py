@@ -16,6 +16,8 @@ inputs, outputs and method:
 - ``real_profiles``: the emergence profiles of the real Portland sightings against the NOAA record.
 - ``sighting_weather`` and ``weather_codes``: the weather on each sighting's day at its grid cell.
 - ``outlook`` and ``viewing_index``: the 16-day daily table and its 0–100 viewing index with reasons.
+- ``sky``: a day's sky in words (sunny … cloudy, showers/rain) from its share of daylight in sunshine and
+  its rain, instead of Open-Meteo's daily weather code (the day's most severe hour); daylight from latitude.
 - ``simulate``: a fixed-seed simulator of sightings at planted degree-day windows (labelled simulated).
 
 This package imports nothing eagerly; import the submodule you need, e.g.

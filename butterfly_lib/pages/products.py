@@ -1,5 +1,5 @@
 """What several pages share, computed once per run and place: temperatures, forecast, the season's degree-day
-state, the emergence profiles and the number of species flying each day.
+state, the emergence profiles, the number of species flying each day and the species seen around this week.
 
 Look here when two pages must agree (the degree-days card, the emergence windows and the forecast's species
 count all come from the same ``season``), or to see what a cold run fetches first. ``products_for`` returns the
@@ -22,6 +22,7 @@ from butterfly_lib.analysis.real_profiles import profiles_in_units, real_emergen
 from butterfly_lib.analysis.season import Season, season_state
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.settings import PlaceSettings, Settings
+from butterfly_lib.sources.inaturalist import species_this_week
 from butterfly_lib.sources.noaa import bundled_path, load_station_csv
 from butterfly_lib.sources.open_meteo import forecast_daily
 from butterfly_lib.sources.temperatures import daily_temperatures
@@ -81,6 +82,15 @@ class Products:
             self.upstream_sightings, self.station_record, self.place.dd
         )
         return Profiles(profiles_in_units(profiles_f, self.place.dd.units), profiles_f, coverage)
+
+    @cached_property
+    def species_week(self) -> pd.DataFrame:
+        """iNaturalist species counts on the month-days around the as-of date, all years (the species page's
+        table and the forecast page's "look for")."""
+        p = self.place
+        return species_this_week(
+            p.place, self.as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id, session=self.session
+        )
 
     @cached_property
     def flying(self) -> pd.Series:

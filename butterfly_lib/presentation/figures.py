@@ -14,17 +14,21 @@ from collections.abc import Sequence
 from datetime import date
 
 import matplotlib.dates as mdates
+import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from butterfly_lib.analysis.degree_days.accumulate import season_calendar
+from butterfly_lib.presentation.chart import describe
 from butterfly_lib.presentation.style import (
     COOL,
     NORMAL,
+    SMALL,
     SUN,
     WARM,
+    WIDTH,
     caption,
     house_style,
     kinds_of,
@@ -79,25 +83,20 @@ def season_curve(
     """This season's cumulative degree days against the normal band.
 
     ``cum``: ``cum_dd`` on a DatetimeIndex (``analysis.degree_days.accumulate``), drawn up to ``as_of``;
-    ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``: index season day 1..365, columns ``mean``, ``p10``,
-    ``p90`` (``analysis.degree_days.normals``; ``attrs["period"]`` names the years). ``last_year``: optional
-    earlier season for comparison. A marker shows ``as_of``.
+    ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``:
+    index season day 1..365, columns ``mean``, ``p10``, ``p90`` (``analysis.degree_days.normals``;
+    ``attrs["period"]`` names the years). ``last_year``: optional earlier season for comparison. A marker shows
+    ``as_of``.
     """
-    fig, ax = new_figure()
+    fig, ax = new_figure(figsize=(WIDTH, 4.3))
     as_of = pd.Timestamp(as_of).normalize()
     doy = np.asarray(normals.index, dtype=int)
     period = normals.attrs.get("period")
     label = f"normal {period[0]}–{period[1]}" if period else "normal"
     ax.fill_between(
-        doy,
-        normals["p10"],
-        normals["p90"],
-        color=NORMAL,
-        alpha=0.25,
-        lw=0,
-        label=f"{label}: 10th–90th percentile",
+        doy, normals["p10"], normals["p90"], color=NORMAL, alpha=0.25, lw=0, label=f"{label} (10–90 %)"
     )
-    ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label=f"{label}: mean")
+    ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label="normal mean")
     idx, values = _naive(cum)
     keep = (idx.year == as_of.year) & (idx <= as_of)
     idx, values = idx[keep], values[keep]
@@ -107,38 +106,40 @@ def season_curve(
         f_idx, f_val = _naive(forecast)
         ahead = (f_idx >= as_of) & (f_idx.year == as_of.year)
         _, f_day, _ = season_calendar(f_idx[ahead])
-        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label=f"{as_of.year}, forecast")
+        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label="forecast")
     if last_year is not None and len(last_year):
         ly_idx, ly_val = _naive(last_year)
         _, ly_day, _ = season_calendar(ly_idx)
         ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=f"{ly_idx[0].year}")
     hit = np.flatnonzero(idx == as_of)
+    now = ""
     if hit.size:
         x, y = sday[hit[-1]], float(values[hit[-1]])
         ax.axvline(x, color="black", lw=0.8, alpha=0.6)
         ax.plot([x], [y], "o", color=WARM, ms=8, mec="black", zorder=5)
         ax.annotate(
-            f"{as_of:%b %d}: {y:,.0f}",
-            (x, y),
-            xytext=(-8, 10),
-            textcoords="offset points",
-            ha="right",
-            fontsize=11,
-            fontweight="bold",
-        )
-    ax.set_xticks(MONTH_STARTS, MONTH_NAMES)
+            f"{as_of:%a} {as_of.day} {as_of:%b}: {y:,.0f}", (x, y), xytext=(-8, 10), textcoords="offset points", ha="right",
+            fontsize=SMALL + 1, fontweight="bold",
+        )  # fmt: skip
+        now = f" On {as_of:%a %d %b} this year stands at {y:,.0f} {_dd_unit(units)}"
+        mean = normals["mean"].reindex([int(x)])
+        if mean.notna().all():
+            now += f" against a normal of {float(mean.iloc[0]):,.0f}."
+    ax.set_xticks(MONTH_STARTS[::2], MONTH_NAMES[::2])
     ax.set_xlim(1, 365)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("day of the year (month starts)")
-    ax.set_ylabel(f"cumulative degree days ({_dd_unit(units)})")
+    ax.set_xlabel("month")
+    ax.set_ylabel(f"degree days ({_dd_unit(units)})")
     base = f" above {lower:g} °{units}" if lower is not None else ""
-    ax.set_title(f"Growing degree days{base} since 1 January")
-    fig.legend(loc="outside upper center", ncol=3, fontsize=9, frameon=False)
+    ax.set_title(f"Degree days{base}\nsince 1 January")
+    fig.legend(loc="outside upper center", ncol=2, fontsize=SMALL, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
-    caption(
-        fig, source_line(sources, "Source: see provenance below") + (f" · method: {method}" if method else "")
+    caption(fig, source_line(sources, "Source: see provenance below") + (f" · {method}" if method else ""))
+    return describe(
+        fig,
+        f"Line chart of growing degree days{base} accumulated since 1 January, {as_of.year} against the "
+        f"{label} (mean and 10th–90th percentile band).{now}",
     )
-    return fig
 
 
 @house_style
@@ -157,12 +158,13 @@ def sunshine_timeline(
     day_list = sorted(frame["day"].unique())[:days]
     sources = list(sources) or [provenance_of(minutely)]
     fig, axes = new_figure(
-        figsize=(7.0, 1.6 + 1.5 * max(len(day_list), 1)),
+        figsize=(WIDTH, 1.5 + 1.45 * max(len(day_list), 1)),
         nrows=max(len(day_list), 1),
         sharex=True,
         squeeze=False,
     )
     axes = axes[:, 0]
+    said: list[str] = []
     for ax, day in zip(axes, day_list, strict=False):
         part = frame[frame["day"] == day]
         night = part["is_day"].fillna(1).to_numpy() == 0 if "is_day" in part else np.zeros(len(part), bool)
@@ -170,30 +172,26 @@ def sunshine_timeline(
         ax.bar(part["hour"][night] + 0.125, 15, width=0.25, color="#1b2a49", alpha=0.12, edgecolor="none")
         total = float(part["sunshine_min"].sum()) / 60.0
         ax.set_ylim(0, 15)
-        ax.set_yticks([0, 5, 10, 15])
+        ax.set_yticks([0, 15])
         if part["sunshine_min"].notna().any():
-            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+            ax.set_title(f"{pd.Timestamp(day):%a %d %b}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+            said.append(f"{pd.Timestamp(day):%a %d %b} {total:.1f} hours")
         else:
-            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: no 15-minute values", fontsize=12, loc="left")
+            ax.set_title(f"{pd.Timestamp(day):%a %d %b}: no 15-minute values", fontsize=12, loc="left")
+            said.append(f"{pd.Timestamp(day):%a %d %b} not forecast at this resolution")
             ax.text(
-                0.5,
-                0.5,
-                "not available for this day",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="#666666",
-                fontsize=11,
-            )
+                0.5, 0.5, "not available for this day", transform=ax.transAxes, ha="center", va="center",
+                color="#666666", fontsize=SMALL,
+            )  # fmt: skip
     for ax in axes:
-        ax.set_ylabel("min", fontsize=11)
+        ax.set_ylabel("min", fontsize=SMALL)
     axes[-1].set_xlim(0, 24)
-    axes[-1].set_xticks(range(0, 25, 3), [f"{h:02d}:00" for h in range(0, 25, 3)])
-    axes[-1].set_xlabel("local time (hours)")
-    fig.suptitle("Sunshine per 15 minutes (minutes of sun, 0–15); shaded = night", fontsize=12)
+    axes[-1].set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])
+    axes[-1].set_xlabel("local time")
+    fig.suptitle("Minutes of sun per quarter hour (0–15)\nshaded: night", fontsize=12)
     _stamp_kinds(axes[0], sources, "data")
     caption(fig, source_line(sources, "Source: Open-Meteo forecast, minutely_15 sunshine_duration"))
-    return fig
+    return describe(fig, "Bar charts of forecast sunshine per quarter hour, one per day: " + "; ".join(said) + ".")
 
 
 def _ensemble_band(ensemble_q: pd.DataFrame | None, variable: str) -> pd.DataFrame | None:
@@ -228,40 +226,21 @@ def outlook_chart(
     days = days.tz_localize(None) if days.tz is not None else days
     x = mdates.date2num(days.normalize().to_pydatetime())
     sources = list(sources) or [provenance_of(daily)]
-    fig, ax = new_figure(figsize=(7.0, 4.4))
+    fig, ax = new_figure(figsize=(WIDTH, 4.9))
     if "daylight_h" in daily:
         ax.bar(x, daily["daylight_h"], width=0.8, color="none", edgecolor="#bbbbbb", label="daylight (h)")
     ax.bar(x, daily["sunshine_h"], width=0.8, color=SUN, alpha=0.9, label="sunshine (h)")
     top = float(np.nanmax(daily.get("daylight_h", daily["sunshine_h"]))) if len(daily) else 16.0
-    ax.set_ylim(0, max(top, 1.0) * 1.18)
-    ax.set_ylabel("sunshine (hours per day)")
+    ax.set_ylim(0, max(top, 1.0) * 1.45)
+    ax.set_ylabel("sunshine (hours)")
     if index is None and "viewing_index" in daily:
         index = daily["viewing_index"]
     if ensemble_q is None and {"tmax_c_p10", "tmax_c_p90"} <= set(daily.columns):
         ensemble_q = pd.DataFrame(
-            {
-                "variable": "tmax_c",
-                "date": daily["date"],
-                "p10": daily["tmax_c_p10"],
-                "p90": daily["tmax_c_p90"],
-            }
+            {"variable": "tmax_c", "date": daily["date"], "p10": daily["tmax_c_p10"], "p90": daily["tmax_c_p90"]}
         ).dropna(subset=["p10", "p90"])
         if ensemble_source is not None:
             ensemble_q.attrs["provenance"] = ensemble_source
-    if index is not None:
-        for xi, v, h in zip(
-            x, np.asarray(index, dtype=float), daily["sunshine_h"].to_numpy(float), strict=True
-        ):
-            if np.isfinite(v):
-                ax.text(
-                    xi,
-                    (h if np.isfinite(h) else 0) + 0.3,
-                    f"{v:.0f}",
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color="#333333",
-                )
     t = ax.twinx()
     t.spines["right"].set_visible(True)
     t.grid(False)
@@ -271,38 +250,49 @@ def outlook_chart(
         bx = mdates.date2num(band["day"].dt.to_pydatetime() if hasattr(band["day"], "dt") else band["day"])
         ens_kind = "simulated" if any(p and p.kind == "simulated" for p in ens_provs) else "ensemble"
         t.fill_between(
-            bx,
-            to_units(band["p10"], units),
-            to_units(band["p90"], units),
-            color=WARM,
-            alpha=0.15,
-            lw=0,
+            bx, to_units(band["p10"], units), to_units(band["p90"], units), color=WARM, alpha=0.15, lw=0,
             label=f"high, {ens_kind} ensemble 10–90 %",
-        )
+        )  # fmt: skip
     t.plot(x, to_units(daily["tmax_c"], units), color=WARM, marker="o", ms=4, lw=2, label=f"high (°{units})")
     t.plot(x, to_units(daily["tmin_c"], units), color=COOL, marker="o", ms=4, lw=2, label=f"low (°{units})")
     t.set_ylabel(f"temperature (°{units})")
-    t.tick_params(labelsize=11)
-    t.yaxis.label.set_fontsize(12)
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    if index is not None:
+        # one row just above the daylight bars, drawn on the top axes so the temperature lines never hide it
+        row = min(0.98, 1.03 * max(top, 1.0) / ax.get_ylim()[1])
+        where = mtransforms.blended_transform_factory(t.transData, t.transAxes)
+        for xi, v in zip(x, np.asarray(index, dtype=float), strict=True):
+            if np.isfinite(v):
+                t.text(
+                    xi, row, f"{v:.0f}", transform=where, ha="center", va="bottom", rotation=90,
+                    fontsize=SMALL - 1, color="#222222", zorder=6,
+                    bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7},
+                )  # fmt: skip
+    if len(x):
+        ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d"))
-    ax.set_xlabel(f"date ({days.min():%b %Y})" if len(days) else "date")
+    ax.set_xlabel(f"date ({days.min():%B %Y})" if len(days) else "date")
     ax.set_title(
-        "Next 16 days: sunshine and temperature"
-        + (" (numbers: viewing index 0–100)" if index is not None else ""),
+        "Next 16 days: sunshine and temperature" + ("\n(numbers: viewing index 0–100)" if index is not None else ""),
         fontsize=12,
     )
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = t.get_legend_handles_labels()
-    ax.legend(
-        h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False, fontsize=9
-    )
+    fig.legend(h1 + h2, l1 + l2, loc="outside upper center", ncol=2, frameon=False, fontsize=SMALL)
     if any(p and p.kind == "simulated" for p in ens_provs) and band is not None:
         stamp(ax, "simulated", "SIMULATED ensemble band")
     else:
         _stamp_kinds(ax, sources, "data")
     caption(fig, source_line([*sources, *ens_provs], "Source: Open-Meteo forecast"))
-    return fig
+    hi = to_units(daily["tmax_c"], units)
+    sun = daily["sunshine_h"].to_numpy(float)
+    desc = f"Bar and line chart of the {len(days)}-day forecast"
+    if len(days):
+        desc += (
+            f" from {days.min():%a %d %b} to {days.max():%a %d %b}: sunshine {np.nanmin(sun):.1f} to "
+            f"{np.nanmax(sun):.1f} hours a day, highs {np.nanmin(hi):.0f} to {np.nanmax(hi):.0f} °{units}."
+        )
+    return describe(fig, desc)
 
 
 def _doy_dates(doy: pd.Series | np.ndarray, year: int) -> np.ndarray:
@@ -466,7 +456,8 @@ def station_vs_gridded(
     sources: Sequence[Provenance | None] = (),
 ) -> Figure:
     """Season totals of degree days per year from two (or more) temperature sources side by side, over the
-    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series)."""
+    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series;
+    names "open-meteo" and "noaa" are shown as "Open-Meteo grid" and "NOAA station")."""
     totals = {}
     for name, cum in cum_by_source.items():
         idx, val = _naive(cum)
@@ -478,21 +469,30 @@ def station_vs_gridded(
     fig, ax = new_figure()
     width = 0.8 / max(len(totals), 1)
     palette = [WARM, COOL, NORMAL, SUN]
+    shown = {"open-meteo": "Open-Meteo grid", "noaa": "NOAA station"}
     for k, (name, t) in enumerate(totals.items()):
         ax.bar(
             np.arange(len(common)) + (k - (len(totals) - 1) / 2) * width,
             t.reindex(common).to_numpy(),
             width=width,
             color=palette[k % 4],
-            label=name,
+            label=shown.get(name, name),
         )
-    ax.set_xticks(np.arange(len(common)), [str(y) for y in common], rotation=45 if len(common) > 6 else 0)
-    ax.set_xlabel("season (1 January – 31 December)")
-    ax.set_ylabel(f"degree days in the year ({_dd_unit(units)})")
-    ax.set_title("Station vs gridded temperatures: yearly degree days", fontsize=12)
+    ax.set_xticks(np.arange(len(common)), [f"'{y % 100:02d}" for y in common])
+    ax.set_xlabel("year (1 January – 31 December)")
+    ax.set_ylabel(f"degree days ({_dd_unit(units)})")
+    ax.set_title("Yearly degree days: station and grid", fontsize=12)
     if not common:
         ax.text(0.5, 0.5, "no complete season in common", transform=ax.transAxes, ha="center")
-    fig.legend(loc="outside upper center", ncol=len(totals) or 1, fontsize=9, frameon=False)
+    fig.legend(loc="outside upper center", ncol=len(totals) or 1, fontsize=SMALL, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(fig, source_line(sources, "Sources: see provenance below"))
-    return fig
+    diffs = ""
+    if common and len(totals) == 2:
+        a, b = (t.reindex(common).to_numpy(float) for t in totals.values())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.nanmean(np.abs(a - b) / b) * 100
+        diffs = f" The two differ by {rel:.1f} % on average."
+    names = " and ".join(shown.get(n, n) for n in totals)
+    span = f"{common[0]}–{common[-1]}" if common else "no common years"
+    return describe(fig, f"Bar chart of yearly degree days from {names}, {span}.{diffs}")

@@ -10,32 +10,41 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.pages.species import taxon_url
-from butterfly_lib.presentation.safe import Html
+from butterfly_lib.presentation.safe import Html, esc
 from butterfly_lib.presentation.style import species_color
 from butterfly_lib.presentation.tables import html_table, sparkline
 
 
-def species_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """The species table of ``pages.species.species_rows``: photo, names (linked to iNaturalist), counts, and
-    the weekly seasonality as a sparkline (this week marked); species also seen this year are highlighted."""
+def species_table(
+    rows: pd.DataFrame, *, window: str = "", caption: str = "", label: str = "", this_year: str = "this year"
+) -> Html:
+    """The species table of ``pages.species.species_rows``: name (linked to iNaturalist), the counts with their
+    time frames (``window``: the month-days counted in every year, e.g. "30 May – 20 Jun"; ``this_year``: the
+    header of this year's count), the weekly seasonality as a sparkline with a month axis (this week marked;
+    the reason when there is none), scientific name and photo. Species seen this year are highlighted."""
     week = rows.attrs.get("week")
+    notes = rows["seasonality_note"] if "seasonality_note" in rows else pd.Series("", index=rows.index)
     spark = [
-        sparkline(np.asarray(curve, dtype=float), mark=week, color=species_color(int(t))) if len(curve) else ""
-        for curve, t in zip(rows["seasonality"], rows["taxon_id"], strict=True)
+        sparkline(np.asarray(curve, dtype=float), mark=week, color=species_color(int(t)))
+        if len(curve)
+        else f'<span class="bp-note">{esc(note or "no weekly counts")}</span>'
+        for curve, t, note in zip(rows["seasonality"], rows["taxon_id"], notes, strict=True)
     ]
+    frame = rows.assign(seasonality=spark, name=rows["common_name"].where(rows["common_name"].notna(), rows["scientific_name"]))
+    around = f"sightings {window}, all years" if window else "sightings around this date, all years"
     return html_table(
-        rows.assign(seasonality=spark),
+        frame,
         {
-            "photo_url": "photo",
-            "common_name": "species",
+            "name": "species",
+            "count": around,
+            "count_this_year": this_year,
+            "seasonality": "through the year (all years, by week)",
             "scientific_name": "scientific name",
-            "count": "sightings this week (all years)",
-            "count_this_year": "this year",
-            "seasonality": "by week",
+            "photo_url": "photo",
         },
-        links={"common_name": "url"},
-        images={"photo_url": "common_name"},
-        raw={"seasonality": "by week"},
+        links={"name": "url"},
+        images={"photo_url": "name"},
+        raw={"seasonality": "through the year"},
         highlight="seen_this_year",
         caption=caption,
         label=label,
@@ -43,11 +52,28 @@ def species_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
     )
 
 
-def outlook_table(scored: pd.DataFrame, *, units: str = "F", caption: str = "", label: str = "") -> Html:
-    """The 16-day table of a ``viewing_index`` frame: date, weather, sunshine of daylight, high/low in the
-    page's units, rain, wind, index and its reason."""
+def common_clauses(reasons: pd.Series) -> tuple[list[str], list[str]]:
+    """``(clauses every reason shares, each reason without them)``: a viewing-index reason is "; "-separated
+    clauses; what holds for every day is said once under the table instead of on every row."""
+    split = [[c.strip() for c in str(r).split(";") if c.strip()] for r in reasons]
+    if not split:
+        return [], []
+    shared = [c for c in split[0] if all(c in s for s in split[1:])]
+    return shared, ["; ".join(c for c in s if c not in shared) for s in split]
+
+
+def outlook_table(
+    scored: pd.DataFrame, *, units: str = "F", caption: str = "", label: str = "", highlight: str = "best_day"
+) -> Html:
+    """The 16-day table of a ``viewing_index`` frame, led by what a reader decides on: date (with weekday; a
+    star on the best days), index and its reason, then the sky in words (``sky`` column, see
+    ``analysis.sky``), sunshine of daylight, high/low in the page's units, rain and wind. Rows where
+    ``highlight`` is true are highlighted (the best days; say so in the caption). Reason clauses shared by every
+    day are moved under the table."""
     t = scored.copy()
-    t["day"] = pd.DatetimeIndex(t["date"]).strftime("%a %b %d")
+    best = t[highlight].fillna(False).astype(bool) if highlight in t else pd.Series(False, index=t.index)
+    days = pd.DatetimeIndex(t["date"])
+    t["day"] = [("★ " if b else "") + f"{d:%a} {d.day} {d:%b}" for d, b in zip(days, best, strict=True)]
     t["sun"] = [
         f"{s:.1f} of {d:.1f} h" if pd.notna(s) and pd.notna(d) else ""
         for s, d in zip(t["sunshine_h"], t["daylight_h"], strict=True)
@@ -67,21 +93,25 @@ def outlook_table(scored: pd.DataFrame, *, units: str = "F", caption: str = "", 
         "wind_speed_max_mph" if units == "F" else "wind_speed_max_kmh", pd.Series(np.nan, index=t.index)
     )
     t["wind"] = ["unknown" if pd.isna(w) else f"{w:.0f}" for w in wind]
+    shared, t["why"] = common_clauses(t["reason"])
+    if "sky" not in t:
+        t["sky"] = ""
+    note = (" Every day: " + "; ".join(shared) + ".") if shared else ""
     return html_table(
         t,
         {
             "day": "date",
-            "weather": "weather",
+            "viewing_index": "index (0–100)",
+            "why": "why",
+            "sky": "sky",
             "sun": "sunshine",
             "temp": f"high / low (°{units})",
             "rain": "rain",
             "wind": f"max wind ({'mph' if units == 'F' else 'km/h'})",
-            "viewing_index": "index (0–100)",
-            "reason": "why",
         },
         formats={"viewing_index": "{:.0f}"},
-        highlight="good_day_rule" if "good_day_rule" in t else None,
-        caption=caption,
+        highlight=highlight if highlight in t else None,
+        caption=(caption + note).strip(),
         label=label,
         table_id="outlook-table",
     )

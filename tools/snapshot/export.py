@@ -183,7 +183,7 @@ none; no observer was recorded, so no duplicate can be collapsed.
   {om.T_STEP} °C per day of lead to both temperatures (the minimum gets 0.7 × the maximum's perturbation plus its
   own 0.4 °C noise, and stays at least 0.5 °C below the maximum), and noise {om.SUN_SD0} plus a {om.SUN_STEP}
   per-day random walk on the logit of the sunny fraction of daylight. Spread therefore grows with lead time.
-  Seed: {om.ENSEMBLE_SEED} + CRC32 of the model id (numpy `default_rng`). Member counts: {om.ENSEMBLE_MEMBERS}.
+  Seed: {om.ENSEMBLE_SEED} + CRC32 of the model id (numpy `default_rng`). Member counts: {', '.join(f'{k} {v}' for k, v in om.ENSEMBLE_MEMBERS.items())}.
 
 ## Not recorded: sent as null
 
