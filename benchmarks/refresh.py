@@ -67,7 +67,8 @@ def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: 
     chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
     return settings.with_(
         places=chosen,
-        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file),
+        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file,
+                      record_root=cache_file.parent / "record"),
         http=replace(settings.http, cache_file=cache_file, endpoints=tuple(endpoints(server).items())),
     )
 
