@@ -209,6 +209,17 @@ def test_seen_beats_expected(snapshot_pages):
     assert st["scientific_name"].is_unique
 
 
+def test_no_sighting_this_season_yet(snapshot_pages):
+    _, em, _ = snapshot_pages
+    products = em.context.products
+    days = pd.to_datetime(pd.Series(products.sightings["observed_on"]))
+    past_only = products.sightings[(days.dt.year < 2026).to_numpy()]
+    ph = place_phenology(past_only, products.effort, place_cum_dd=products.season.cum,
+                         projection=products.season.projection, as_of=date(2026, 6, 13), n_boot=50)  # fmt: skip
+    assert len(ph.statuses) == len(ph.windows["scientific_name"].unique()) and not ph.statuses["seen_recently"].any()
+    assert ph.statuses["last_seen"].isna().all()
+
+
 def test_species_flying_counts_windows_and_recent_sightings(snapshot_pages):
     _, em, _ = snapshot_pages
     ph = em.phenology

@@ -197,7 +197,9 @@ def _statuses(windows: pd.DataFrame, projection: pd.DataFrame, traits: pd.DataFr
     model["taxon_id"] = model["scientific_name"].map(taxa) if len(model) else pd.Series(dtype="Int64")
     last = _last_seen(this_year)
     recent = last[last >= when - pd.Timedelta(days=evidence_days)]
-    model["last_seen"] = model["scientific_name"].map(last)
+    seen_on = dict(zip(last.index, last, strict=True))
+    model["last_seen"] = pd.to_datetime(pd.Series([seen_on.get(n, pd.NaT) for n in model["scientific_name"]],
+                                                  index=model.index, dtype="object"))  # fmt: skip
     model["seen_recently"] = model["scientific_name"].isin(recent.index)
     flip = model["seen_recently"] & (model["status"] != "flying now")
     for i in np.flatnonzero(flip.to_numpy()):
