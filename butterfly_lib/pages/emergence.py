@@ -71,7 +71,7 @@ def window_rows(phenology: PlacePhenology) -> pd.DataFrame:
                                      "start_latest", "end_earliest", "end_latest", "censored",
                                      "censor_reason", "n", "n_eff", "n_years", "precision", "plus_minus_days",
                                      "status", "status_text", "flight_months", "brood_note", "species_note",
-                                     "sources", "widened"])  # fmt: skip
+                                     "sources", "widened", "traits_checked"])  # fmt: skip
     prec = phenology.precision
     overall = phenology.skill
     fallback = np.nan
@@ -108,6 +108,7 @@ def window_rows(phenology: PlacePhenology) -> pd.DataFrame:
             "status_text": st["status_text"].get(r["scientific_name"], ""),
             "flight_months": r["flight_months"], "brood_note": r["note"], "species_note": t["note"],
             "sources": source_text(t["sources"]) if t["sources"] else "", "widened": bool(r["widened"]),
+            "traits_checked": bool(str(t.get("checked", "") or "").strip()),
         })  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -269,10 +269,12 @@ def windows_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
         "; ".join(x for x in (r, "window widened to 7 days (a shorter one is not credible)" if w else "") if x)
         for r, w in zip(t["censor_reason"], t["widened"], strict=True)
     ]
+    checked = t["traits_checked"] if "traits_checked" in t else pd.Series(True, index=t.index)
     t["species_table"] = [
-        "; ".join(x for x in (f"flies {month_span(fm)}" if fm else "", note, src) if x)
-        for fm, note, src in zip(t["flight_months"], t["species_note"], t["sources"], strict=True)
-    ]
+        "; ".join(x for x in (f"flies {month_span(fm)}" if fm else "", note, src,
+                              "" if ok else "not yet checked against a public account") if x)
+        for fm, note, src, ok in zip(t["flight_months"], t["species_note"], t["sources"], checked, strict=True)
+    ]  # fmt: skip
     return html_table(
         t,
         {
