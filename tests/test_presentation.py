@@ -337,6 +337,9 @@ def test_emergence_tables_escape_names(emergence_frames):
     html = show.windows_table(hostile)
     _no_raw_markup(html)
     assert "&lt;script&gt;" in html
+    notes = show.windows_notes(hostile)
+    _no_raw_markup(notes)
+    assert "&lt;script&gt;" in notes and "onerror=alert(1)&gt;" in notes
     st_rows = ph.statuses.copy()
     st_rows.loc[0, "status_text"] = HOSTILE[2]
     _no_raw_markup(show.statuses_table(st_rows))

@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 from butterfly_lib.analysis.phenology.censoring import date_to_doy
 from butterfly_lib.analysis.phenology.skill import ALL
 from butterfly_lib.pages.species import taxon_url
-from butterfly_lib.presentation.safe import Html
+from butterfly_lib.presentation.safe import Html, esc
 from butterfly_lib.presentation.style import (
     COOL,
     NORMAL,
@@ -250,12 +250,16 @@ def _hindcast_figure(skill: pd.DataFrame, max_species: int, sources: list[Proven
     return fig
 
 
+def _name(rows: pd.DataFrame) -> list[str]:
+    return [c if isinstance(c, str) and c else s for c, s in zip(rows["common_name"], rows["scientific_name"], strict=True)]
+
+
 def windows_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """The windows: species (linked), status today, method, brood, onset / peak / end this year (ranges; "not
-    known" where censored), what is not known and why, the sample behind it, and the species table's flight
-    months and note."""
+    """The windows, narrow enough for a phone: species (linked), its status today, method, brood, onset / peak /
+    end this year (ranges; "not known" where censored) and the sample behind it. Why a date is not known, and what
+    the species table says, are in ``windows_notes``."""
     t = rows.copy()
-    t["name"] = [c if isinstance(c, str) and c else s for c, s in zip(t["common_name"], t["scientific_name"], strict=True)]
+    t["name"] = _name(t)
     t["url"] = [taxon_url(v) for v in t["taxon_id"]]
     t["brood_text"] = [
         (f"{int(b)} of {int(nb)}" if int(nb) > 1 else ("several, not separated" if "several broods" in str(note) else "one"))
@@ -265,30 +269,17 @@ def windows_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
         f"{int(n)} sightings, {int(y)} seasons (effective {e:.0f})"
         for n, y, e in zip(t["n"], t["n_years"], t["n_eff"], strict=True)
     ]
-    t["not_known"] = [
-        "; ".join(x for x in (r, "window widened to 7 days (a shorter one is not credible)" if w else "") if x)
-        for r, w in zip(t["censor_reason"], t["widened"], strict=True)
-    ]
-    checked = t["traits_checked"] if "traits_checked" in t else pd.Series(True, index=t.index)
-    t["species_table"] = [
-        "; ".join(x for x in (f"flies {month_span(fm)}" if fm else "", note, src,
-                              "" if ok else "not yet checked against a public account") if x)
-        for fm, note, src, ok in zip(t["flight_months"], t["species_note"], t["sources"], checked, strict=True)
-    ]  # fmt: skip
     return html_table(
         t,
         {
             "name": "species",
-            "scientific_name": "scientific name",
             "status": "today",
             "method": "by",
             "brood_text": "brood",
             "onset": "onset (10 %)",
             "peak_text": "peak (50 %)",
             "end_text": "end (90 %)",
-            "not_known": "not shown as fact",
             "sample": "sample",
-            "species_table": "species table",
         },
         links={"name": "url"},
         caption=caption,
@@ -297,13 +288,40 @@ def windows_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
     )
 
 
+def windows_notes(rows: pd.DataFrame) -> Html:
+    """Per window, in words: what is not known and why (censoring), whether it was widened, and what the species
+    table says (flight months, note, sources, whether it was checked against a public account). Escaped."""
+    items = []
+    checked = rows["traits_checked"] if "traits_checked" in rows else pd.Series(True, index=rows.index)
+    for (_, r), ok in zip(rows.iterrows(), checked, strict=True):
+        name = esc(_name(r.to_frame().T)[0])
+        brood = f" (brood {int(r['brood'])} of {int(r['n_broods'])})" if int(r["n_broods"]) > 1 else ""
+        parts = []
+        if r["censor_reason"]:
+            parts.append(f"<b>not known:</b> {esc(r['censor_reason'])}")
+        if r["widened"]:
+            parts.append("widened to 7 days (a shorter window is not credible from sightings)")
+        if r["brood_note"]:
+            parts.append(esc(r["brood_note"]))
+        facts = "; ".join(x for x in (f"flies {month_span(r['flight_months'])}" if r["flight_months"] else "",
+                                      r["species_note"], r["sources"],
+                                      "" if ok else "not yet checked against a public account") if x)  # fmt: skip
+        if facts:
+            parts.append(f"<i>species table:</i> {esc(facts)}")
+        items.append(f"<li><b>{name}</b>{esc(brood)}: {'. '.join(parts) or 'every date known'}.</li>")
+    return Html(f'<ul class="bp-window-notes">{"".join(items)}</ul>')
+
+
 def statuses_table(statuses: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """One row per species: its status today and what it rests on (the same statuses the species page shows)."""
+    """One row per species: its status today in a few words and when it was last seen here this season (the same
+    statuses the species page shows; the full text of what each rests on is in ``emergence-statuses.csv``)."""
     t = statuses.copy()
-    t["name"] = [c if isinstance(c, str) and c else s for c, s in zip(t["common_name"], t["scientific_name"], strict=True)]
+    t["name"] = _name(t)
     t["url"] = [taxon_url(v) for v in t["taxon_id"]]
+    t["head"] = [str(x).split(" — ")[0] for x in t["status_text"]]
+    t["seen"] = ["" if pd.isna(d) else f"{pd.Timestamp(d):%b} {pd.Timestamp(d).day}" for d in t["last_seen"]]
     return html_table(
-        t, {"name": "species", "status": "status today", "status_text": "what it rests on"}, links={"name": "url"},
+        t, {"name": "species", "head": "today", "seen": "last seen here this season"}, links={"name": "url"},
         caption=caption, label=label, table_id="emergence-status-table",
     )  # fmt: skip
 
@@ -341,4 +359,4 @@ def hindcast_table(skill: pd.DataFrame, *, caption: str = "", label: str = "") -
 
 
 __all__ = ["STATUS_COLORS", "flight_windows", "hindcast_intervals", "hindcast_table", "month_span", "never_sampled_this_year",
-           "record_coverage", "statuses_table", "windows_table"]  # fmt: skip
+           "record_coverage", "statuses_table", "windows_notes", "windows_table"]  # fmt: skip
