@@ -260,3 +260,19 @@ def test_settings_keep_the_record_apart_from_the_snapshot_record(tmp_path):
     offline = load_settings(env={"BUTTERFLY_DATA_DIR": str(ROOT / "data")}, offline=True)
     folder = products_for(offline, offline.places[0], offline.snapshot, make_session(tmp_path / "c.sqlite")).record_folder
     assert folder == ROOT / "data" / "cache" / "snapshot-record" and folder != offline.paths.record_dir
+
+
+def test_record_command_fills_the_folder_the_pages_read(replay, tmp_path, monkeypatch, capsys):
+    from butterfly_lib.cli import main
+    from tools.inat_world import make_observation
+
+    world = World().install(replay)
+    world.add(*[make_observation(70_000 + i, day=date(2020, 6, 1 + i), lat=45.5, lng=-122.6) for i in range(3)])
+    monkeypatch.setenv("BUTTERFLY_INATURALIST_URL", f"{replay.url}/inaturalist")
+    monkeypatch.setenv("BUTTERFLY_DATA_DIR", str(tmp_path / "data"))
+    assert main(["record"]) == 0
+    out = capsys.readouterr().out
+    assert "Portland, Oregon: record built, 3 research-grade observations held, 1 request(s)" in out
+    assert (tmp_path / "data" / "record" / "observations.duckdb").exists()
+    assert main(["record", "--place", "Portland, Oregon"]) == 0
+    assert "record fresh" in capsys.readouterr().out

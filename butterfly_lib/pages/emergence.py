@@ -87,18 +87,18 @@ def window_rows(phenology: PlacePhenology) -> pd.DataFrame:
         key = (r["scientific_name"], r["brood"])
         precision = day.get(key, "range") if r["method"] == "degree days" else "range"
         plus = pm.get(key, fallback) if r["method"] == "degree days" else np.nan
-        kw = {"precision": precision, "plus_minus": plus}
+
         censored = [label for label, c in (("onset", r["censored_start"]), ("peak", r["censored_peak"]),
                                            ("end", r["censored_end"])) if c]  # fmt: skip
         rows.append({
             "scientific_name": r["scientific_name"], "common_name": r["common_name"], "taxon_id": r["taxon_id"],
             "brood": int(r["brood"]), "n_broods": int(r["n_broods"]), "method": r["method"],
             "onset": date_text(r["start"], censored=bool(r["censored_start"]), earliest=r["start_earliest"],
-                               latest=r["start_latest"], **kw),
+                               latest=r["start_latest"], precision=precision, plus_minus=plus),
             "peak_text": date_text(r["peak"], censored=bool(r["censored_peak"]), earliest=r["peak_earliest"],
-                                   latest=r["peak_latest"], **kw),
+                                   latest=r["peak_latest"], precision=precision, plus_minus=plus),
             "end_text": date_text(r["end"], censored=bool(r["censored_end"]), earliest=r["end_earliest"],
-                                  latest=r["end_latest"], **kw),
+                                  latest=r["end_latest"], precision=precision, plus_minus=plus),
             "start": r["start"], "peak": r["peak"], "end": r["end"], "start_earliest": r["start_earliest"],
             "start_latest": r["start_latest"], "end_earliest": r["end_earliest"], "end_latest": r["end_latest"],
             "censored": ", ".join(censored), "censor_reason": reason_text(r["censor_reason"]),

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import cast
 
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -50,7 +52,7 @@ GAP_COLOR = "#bbbbbb"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def _stamp(ax, provs: Sequence[Provenance | None], what: str) -> None:  # noqa: ANN001
+def _stamp(ax: Axes, provs: Sequence[Provenance | None], what: str) -> None:
     kinds = kinds_of(provs)
     if "simulated" in kinds:
         stamp(ax, "simulated", f"SIMULATED {what}")
@@ -112,7 +114,8 @@ def flight_windows(
     as_of = pd.Timestamp(as_of).normalize()
     w = rows.sort_values("start", kind="stable", na_position="last").head(max_rows).reset_index(drop=True)
     n = len(w)
-    fig, ax = new_figure(figsize=(7.0, 1.6 + 0.36 * max(n, 1)))
+    fig, axes = new_figure(figsize=(7.0, 1.6 + 0.36 * max(n, 1)))
+    ax = cast(Axes, axes)
     year = as_of.year
     for a, b in never_sampled_this_year(gaps, year) if gaps is not None else []:
         ax.axvspan(mdates.date2num(a.to_pydatetime()), mdates.date2num(b.to_pydatetime()) + 1, color=GAP_COLOR,
@@ -181,7 +184,8 @@ def record_coverage(
     of seasons) with the stretches the record never samples shaded, and sightings per season (right).
     ``sightings``: the phenology's past sightings (``observed_on``)."""
     days = pd.DatetimeIndex(pd.to_datetime(pd.Index(sightings["observed_on"])))
-    fig, (a1, a2) = new_figure(figsize=(7.0, 3.6), ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
+    fig, axes = new_figure(figsize=(7.0, 3.6), ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
+    a1, a2 = cast(Sequence[Axes], axes)
     week = np.minimum((date_to_doy(days).astype(int) - 1) // 7, 51) if len(days) else np.array([], int)
     counts = np.bincount(week, minlength=52)[:52]
     if gaps is not None and len(gaps):
@@ -221,7 +225,8 @@ def hindcast_intervals(
 
 @house_style
 def _hindcast_figure(skill: pd.DataFrame, max_species: int, sources: list[Provenance | None]) -> Figure:
-    fig, ax = new_figure(figsize=(7.0, 2.0 + 0.32 * max(min(len(skill), max_species), 1)))
+    fig, axes = new_figure(figsize=(7.0, 2.0 + 0.32 * max(min(len(skill), max_species), 1)))
+    ax = cast(Axes, axes)
     per = skill[skill["scientific_name"] != ALL].sort_values("n_years", ascending=False, kind="stable")
     keep = per.drop_duplicates(["scientific_name", "brood"]).head(max_species)[["scientific_name", "brood"]]
     per = per.merge(keep, on=["scientific_name", "brood"])

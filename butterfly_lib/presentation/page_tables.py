@@ -16,23 +16,29 @@ from butterfly_lib.presentation.tables import html_table, sparkline
 
 
 def species_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """The species table of ``pages.species.species_rows``: photo, names (linked to iNaturalist), counts, and
-    the weekly seasonality as a sparkline (this week marked); species also seen this year are highlighted."""
+    """The species table of ``pages.species.species_rows``: photo, names (linked to iNaturalist), counts, the
+    weekly seasonality as a sparkline (this week marked) and each species' status this season (the emergence
+    page's, so the two pages agree); species also seen this year are highlighted."""
     week = rows.attrs.get("week")
     spark = [
         sparkline(np.asarray(curve, dtype=float), mark=week, color=species_color(int(t))) if len(curve) else ""
         for curve, t in zip(rows["seasonality"], rows["taxon_id"], strict=True)
     ]
+    shown = rows.assign(seasonality=spark)
+    columns = {
+        "photo_url": "photo",
+        "common_name": "species",
+        "scientific_name": "scientific name",
+        "count": "sightings this week (all years)",
+        "count_this_year": "this year",
+        "seasonality": "by week",
+    }
+    if "status" in rows:
+        shown["status"] = shown["status"].fillna("").replace("", "no window (few sightings here)")
+        columns["status"] = "this season (emergence page)"
     return html_table(
-        rows.assign(seasonality=spark),
-        {
-            "photo_url": "photo",
-            "common_name": "species",
-            "scientific_name": "scientific name",
-            "count": "sightings this week (all years)",
-            "count_this_year": "this year",
-            "seasonality": "by week",
-        },
+        shown,
+        columns,
         links={"common_name": "url"},
         images={"photo_url": "common_name"},
         raw={"seasonality": "by week"},
