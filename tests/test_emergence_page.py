@@ -276,3 +276,27 @@ def test_record_command_fills_the_folder_the_pages_read(replay, tmp_path, monkey
     assert (tmp_path / "data" / "record" / "observations.duckdb").exists()
     assert main(["record", "--place", "Portland, Oregon"]) == 0
     assert "record fresh" in capsys.readouterr().out
+
+
+def test_flights_the_species_table_puts_in_gaps_beyond_the_window_censor_its_ends():
+    from butterfly_lib.analysis.phenology.place import censor_by_flight_months
+    from butterfly_lib.analysis.phenology.windows import WINDOW_COLUMNS
+
+    def window(name, start, end):
+        row = {c: np.nan for c in WINDOW_COLUMNS}
+        row.update(scientific_name=name, common_name=name, brood=1, n_broods=1, start=pd.Timestamp(start),
+                   end=pd.Timestamp(end), peak=pd.Timestamp(start), censored_start=False, censored_peak=False,
+                   censored_end=False, censor_reason="")  # fmt: skip
+        return row
+
+    w = pd.DataFrame([window("Phyciodes mylitta", "2026-07-09", "2026-08-20"),  # flies Apr-Oct (table)
+                      window("Ochlodes sylvanoides", "2026-07-29", "2026-09-05"),  # Jul-Oct: nothing before
+                      window("Unknown species", "2026-07-09", "2026-08-20")])  # fmt: skip
+    w.attrs["year"] = 2026
+    gaps = pd.DataFrame({"start": pd.to_datetime(["2019-04-15", "2019-09-02"]),
+                         "end": pd.to_datetime(["2019-05-19", "2019-12-29"]), "kind": "never sampled"})  # fmt: skip
+    out = censor_by_flight_months(w, gaps, load_traits()).set_index("scientific_name")
+    assert out.loc["Phyciodes mylitta", "censored_start"] and out.loc["Phyciodes mylitta", "censored_end"]
+    assert "never samples Apr 15 – May 19 before this onset" in out.loc["Phyciodes mylitta", "censor_reason"]
+    assert not out.loc["Ochlodes sylvanoides", "censored_start"] and out.loc["Ochlodes sylvanoides", "censored_end"]
+    assert not out.loc["Unknown species", ["censored_start", "censored_end"]].any()

@@ -18,6 +18,9 @@ Choices made here, and why:
   table, the species page and a naturalist mean by a species.
 - **Past seasons only.** The profiles and the hindcast use seasons before the as-of year: this season's sightings
   stop at the as-of day, so they would pull every percentile of a species still flying towards today.
+- **Gaps the species table sees.** A flight cut by a gap that comes back every year looks complete to the
+  estimator; where the species table has the species flying in such a gap before its first onset or after its
+  last end, that onset or end is not known either (``censor_by_flight_months``).
 - **Seen beats expected.** A species seen in the place within ``evidence_days`` of the as-of day is "flying now"
   whatever its window says (the window is a forecast; a research-grade sighting is an observation), and the status
   says so. This is what keeps the species page and the emergence page from contradicting each other.
@@ -35,7 +38,7 @@ from butterfly_lib.analysis.phenology.broods import assign_broods, detect_broods
 from butterfly_lib.analysis.phenology.effort import effort_weights, sampling_gaps
 from butterfly_lib.analysis.phenology.estimates import pooled_percentiles, yearly_percentiles
 from butterfly_lib.analysis.phenology.skill import date_precision, hindcast, skill_summary
-from butterfly_lib.analysis.phenology.traits import load_traits
+from butterfly_lib.analysis.phenology.traits import flight_months, load_traits, match_traits
 from butterfly_lib.analysis.phenology.windows import WINDOW_COLUMNS, season_windows, species_status
 from butterfly_lib.errors import InvalidInput
 
@@ -168,6 +171,7 @@ def place_phenology(
     pooled = pooled_percentiles(past, eff, min_sightings=min_sightings, min_years=min_years, n_boot=n_boot, **common)
     windows = season_windows(pooled, projection, traits=traits, broods=broods) if len(pooled) else \
         pd.DataFrame(columns=list(WINDOW_COLUMNS))  # fmt: skip
+    windows = censor_by_flight_months(windows, gaps, traits)
     yearly = yearly_percentiles(past, eff, n_boot=n_boot, **common)
     predictions = hindcast(yearly, place_cum_dd)
     skill = skill_summary(predictions) if len(predictions) else pd.DataFrame()
@@ -184,6 +188,62 @@ def place_phenology(
         windows=windows, statuses=statuses, species=species, predictions=predictions, skill=skill,
         precision=precision, sample=sample,
     )  # fmt: skip
+
+
+def gaps_this_year(gaps: pd.DataFrame, year: int) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The gaps that come back every year (never sampled, recurring) as spans of ``year``'s calendar, each taken
+    from the latest season that has it."""
+    if gaps is None or not len(gaps) or "kind" not in gaps:
+        return []
+    every = gaps[gaps["kind"].isin(["never sampled", "recurring gap"])]
+    spans: dict[tuple[str, str], tuple[pd.Timestamp, pd.Timestamp]] = {}
+    for a, b in zip(pd.DatetimeIndex(every["start"]), pd.DatetimeIndex(every["end"]), strict=True):
+        shift = pd.DateOffset(years=int(year) - a.year)
+        spans[(a.strftime("%m-%d"), b.strftime("%m-%d"))] = (a + shift, b + shift)
+    return sorted(set(spans.values()))
+
+
+def censor_by_flight_months(windows: pd.DataFrame, gaps: pd.DataFrame, traits: pd.DataFrame) -> pd.DataFrame:
+    """A species' first onset and last end are also not known when the species table has it flying in weeks the
+    record never samples beyond them: before the onset (an earlier brood or flight may go unseen, e.g. a spring
+    brood in a sample without April) or after the end (a later one, e.g. a summer generation of adult
+    overwinterers in a sample that stops in August). The estimate itself cannot show this: a flight cut by a gap
+    every year looks complete. Real records (effort from all insects) have no such gaps; the offline sample has."""
+    if not len(windows) or "year" not in windows.attrs:
+        return windows
+    year = int(windows.attrs["year"])
+    spans = gaps_this_year(gaps, year)
+    if not spans:
+        return windows
+    out = windows.copy()
+    tr = match_traits(list(dict.fromkeys(out["scientific_name"])), traits).set_index("name")
+    for name, g in out.groupby("scientific_name", sort=False):
+        fm = flight_months(str(tr.loc[name, "flight_months"])) if name in tr.index else None
+        if fm is None:
+            continue
+        first, last = g["start"].idxmin(), g["end"].idxmax()
+        fly_from = pd.Timestamp(year, fm[0], 1)
+        fly_to = pd.Timestamp(year, fm[1], 1) + pd.offsets.MonthEnd(0)
+        checks = (
+            (first, "start", "onset", fly_from, out.at[first, "start"] - pd.Timedelta(days=1), "before"),
+            (last, "end", "end", out.at[last, "end"] + pd.Timedelta(days=1), fly_to, "after"),
+        )
+        for row, col, word, lo, hi, where in checks:
+            if out.at[row, f"censored_{col}"] or pd.isna(lo) or pd.isna(hi) or lo > hi:
+                continue
+            hit = [(a, b) for a, b in spans if a <= hi and b >= lo]
+            if not hit:
+                continue
+            a, b = hit[0]
+            why = (f"{word}: the species table has it flying {_MONTH_NAMES[fm[0] - 1]}–{_MONTH_NAMES[fm[1] - 1]}, "
+                   f"and the record never samples {a:%b} {a.day} – {b:%b} {b.day} {where} this {word}: a flight "
+                   "there would go unseen")  # fmt: skip
+            out.at[row, f"censored_{col}"] = True
+            out.at[row, "censor_reason"] = "; ".join(x for x in (out.at[row, "censor_reason"], why) if x)
+    return out
+
+
+_MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
 def _statuses(windows: pd.DataFrame, projection: pd.DataFrame, traits: pd.DataFrame, when: pd.Timestamp,
