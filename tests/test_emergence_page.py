@@ -158,6 +158,7 @@ def test_snapshot_sample_is_described_with_its_gaps(snapshot_pages):
     text = em.sample
     assert text.startswith("**Offline demo:**")
     assert "Never sampled" in text and "Apr" in text and "Sep" in text
+    assert "stand-in" in text and "Portland series" in text
     assert f"{em.phenology.sample['past_sightings']:,} research-grade" in text
 
 

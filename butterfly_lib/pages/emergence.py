@@ -148,7 +148,8 @@ def _span_words(rows: pd.DataFrame) -> list[str]:
 
 
 def sample_text(phenology: PlacePhenology, record: Record, *, place_name: str, radius_km: float,
-                effort: pd.DataFrame | None = None, offline_demo: bool = False) -> str:
+                effort: pd.DataFrame | None = None, cells: pd.DataFrame | None = None,
+                offline_demo: bool = False) -> str:
     """What the sample behind the windows is and where its gaps are, in words a naturalist reads (Markdown).
     ``offline_demo``: the record is the bundled snapshot's sample (said first)."""
     s = phenology.sample
@@ -209,6 +210,10 @@ def sample_text(phenology: PlacePhenology, record: Record, *, place_name: str, r
         + (f", {dd.get('none', 0):,} have none" if dd.get("none") else "")
         + "."
     )
+    cprov = provenance_of(cells) if cells is not None else None
+    if cprov is not None and "STAND-IN" in cprov.notice:
+        parts[-1] += (" **Offline, those cells are a derived stand-in:** no gridded temperatures were recorded, so "
+                      "the Portland series (airport station, normals, same-day forecasts) stands in for every cell.")
     if s["without_effort"]:
         parts.append(f"{s['without_effort']} sightings fall in weeks without an effort count and are left out.")
     return "\n\n".join(parts)
@@ -326,6 +331,7 @@ def build(ctx: PageContext) -> EmergenceResult:
     return EmergenceResult(
         context=ctx, datasets=datasets, phenology=ph, record=products.record, windows=rows,
         sample=sample_text(ph, products.record, place_name=place.name, radius_km=place.radius_km,
-                           effort=products.effort, offline_demo=ctx.settings.snapshot is not None),
+                           effort=products.effort, cells=products.cells,
+                           offline_demo=ctx.settings.snapshot is not None),
         hindcast=hindcast_text(ph),
     )  # fmt: skip
