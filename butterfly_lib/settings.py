@@ -330,13 +330,16 @@ class HttpSettings:
 
 @dataclass(frozen=True)
 class Paths:
-    """Where things live: the project, the bundled data, the request cache, the snapshot, the executed pages."""
+    """Where things live: the project, the bundled data, the request cache, the snapshot, the executed pages, and
+    each place's observation record (``record_dir``: kept like the cache, it took many requests to fill)."""
 
     root: Path = PROJECT_ROOT
     data_dir: Path = PROJECT_ROOT / "data"
     cache_file: Path = PROJECT_ROOT / "data" / "cache" / "http_cache.sqlite"
     pages_dir: Path = PROJECT_ROOT / "pages"
     site_file: Path | None = PROJECT_ROOT / "site.yml"
+    #: where the places' observation records are kept (``record_dir``); None: ``data_dir / "record"``
+    record_root: Path | None = None
 
     @property
     def snapshot_dir(self) -> Path:
@@ -353,6 +356,11 @@ class Paths:
     @property
     def upstream_dir(self) -> Path:
         return self.data_dir / "upstream-site"
+
+    @property
+    def record_dir(self) -> Path:
+        """The folder of the places' observation records (``data/record/`` unless ``record_root`` says)."""
+        return self.record_root if self.record_root is not None else self.data_dir / "record"
 
 
 def snapshot_date(snapshot_dir: Path) -> date | None:

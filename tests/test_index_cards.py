@@ -53,13 +53,16 @@ def test_expected_soon_card_lists_upcoming_species_only():
             "common_name": ["A", "B", "C", "D", "E"],
             "scientific_name": ["a", "b", "c", "d", "e"],
             "status": ["flying now", "later", "expected soon", "expected soon", "season over"],
-            "days_until": [0, 40, 9, 2, -30],
-            "window_start": pd.to_datetime(["2026-06-01", "2026-07-23", "2026-06-22", "2026-06-15", "2026-04-01"]),
-            "window_end": pd.to_datetime(["2026-06-20", "2026-08-01", "2026-06-30", "2026-06-25", "2026-05-01"]),
+            "start": pd.to_datetime(["2026-06-01", "2026-07-23", "2026-06-22", "2026-06-15", "2026-04-01"]),
+            "end": pd.to_datetime(["2026-06-20", "2026-08-01", "2026-06-30", "2026-06-25", "2026-05-01"]),
+            "censored": ["", "", "onset", "", ""],
         }
     )
-    got = [r.common_name for r in expected_soon(windows).expected_soon]
-    assert got == ["D", "C", "B"]
+    windows.attrs["as_of"] = pd.Timestamp("2026-06-13")
+    got = expected_soon(windows).expected_soon
+    assert [r.common_name for r in got] == ["D", "C", "B"]
+    # a censored opening is not given as a date (the card shows it as unknown)
+    assert got[1].window_start is None and got[1].window_end == "2026-06-30"
 
 
 def _write(folder, **summaries):

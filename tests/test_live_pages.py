@@ -26,7 +26,7 @@ def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     with snapshot_server(latency=0.0) as server:
         settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
         settings = settings.with_(
-            paths=replace(settings.paths, pages_dir=pages, cache_file=cache),
+            paths=replace(settings.paths, pages_dir=pages, cache_file=cache, record_root=tmp_path / "record"),
             http=replace(settings.http, cache_file=cache, endpoints=tuple(endpoints(server).items()), rate_limits=()),
         )
         assert isinstance(settings.paths, Paths)

@@ -341,43 +341,67 @@ def test_footer_offline_shows_the_snapshot_date_not_the_fetch_time():
 
 @pytest.fixture(scope="module")
 def emergence_frames():
-    import warnings
+    """The emergence page's results on the known-answer simulation (planted windows, real temperatures)."""
+    from butterfly_lib.analysis.degree_days import normals as nrm
+    from butterfly_lib.analysis.emergence_forecast import season_projection
+    from butterfly_lib.analysis.phenology.effort import week_monday
+    from butterfly_lib.analysis.phenology.place import place_phenology
+    from butterfly_lib.pages.emergence import window_rows
+    from tools.phenology_sim import simulate
 
-    from butterfly_lib.analysis import emergence, emergence_forecast, hindcast
-
-    temps = pdat.noaa_daily()
-    temps = temps[temps["date"] >= "1990-01-01"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cum = accumulate(daily_degree_days(temps, DegreeDays()).set_index("date")["dd"])
-    nm = normals(cum)
-    sdd = emergence.sighting_degree_days(pdat.sightings(), cum)
-    prof = emergence.emergence_profiles(sdd, min_sightings=10, min_years=3)
-    proj = emergence_forecast.season_projection(cum[:"2024-06-15"], pd.Series(dtype=float, index=pd.DatetimeIndex([])),
-                                                nm, "2024-06-15")
-    win = emergence_forecast.emergence_windows(prof, proj)
-    summary = hindcast.hindcast_summary(hindcast.hindcast(sdd, cum, min_sightings=10))
-    return prof, win, summary
-
-
-def test_flight_windows_both_panels_labelled(emergence_frames):
-    prof, win, _ = emergence_frames
-    fig = figures.flight_windows(win, "2024-06-15", profiles=prof, max_species=10)
-    a1, a2 = fig.axes[:2]
-    assert a1.get_xlabel() == "cumulative degree days (°F·days)" and a2.get_xlabel() == "date in 2024"
-    shown = [t.get_text() for t in a1.get_yticklabels()]
-    first = win.sort_values("dd_p10", kind="stable").iloc[0]
-    assert len(shown) == 10 and shown[0] == first["common_name"][:24]
-    assert f"now {win['cum_dd_as_of'].iloc[0]:,.0f}" in _texts(fig)
+    sim = simulate()
+    cum = sim.place_cum_dd
+    as_of = pd.Timestamp("2024-06-01")
+    proj = season_projection(cum[cum.index <= as_of], pd.Series(dtype=float, index=pd.DatetimeIndex([])),
+                             nrm(cum, period=(2015, 2023)), as_of)  # fmt: skip
+    effort = sim.effort.assign(week_start=week_monday(sim.effort["year"], sim.effort["week"]))
+    ph = place_phenology(sim.sightings, effort, place_cum_dd=cum, projection=proj, as_of=as_of, n_boot=100,
+                         record_span=sim.record_span)  # fmt: skip
+    return ph, window_rows(ph)
 
 
-def test_hindcast_skill_bars_match_summary(emergence_frames):
-    *_, summary = emergence_frames
-    fig = figures.hindcast_skill(summary, max_species=5,
-                                 sources=[pdat.prov("inaturalist", kind="simulated", notice="planted")])
+def test_flight_windows_one_bar_per_window_with_peak_today_and_labels(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, rows = emergence_frames
+    fig = show.flight_windows(rows, "2024-06-01", gaps=ph.gaps,
+                              sources=[pdat.prov("inaturalist", kind="simulated", notice="planted")])  # fmt: skip
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "mean absolute error (days), lower is better"
-    overall = summary[summary["scientific_name"] == "(all species)"].iloc[0]
-    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
-    assert round(overall["dd_mae_days"], 6) in widths and round(overall["calendar_mae_days"], 6) in widths
-    assert "SIMULATED" in _texts(fig) and "ALL SPECIES" in _texts(fig)
+    assert ax.get_xlabel() == "date in 2024 (red line: Jun 1)"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(rows) and any("(1/2)" in x for x in labels) and any("(2/2)" in x for x in labels)
+    assert "SIMULATED sample" in _texts(fig) and "flying now" in _texts(fig)
+
+
+def test_hindcast_intervals_and_table_show_the_interval_and_verdict(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, _ = emergence_frames
+    skill = ph.skill
+    fig = show.hindcast_intervals(skill)
+    ax = fig.axes[0]
+    assert "ALL SPECIES" in " ".join(t.get_text() for t in ax.get_yticklabels())
+    assert ax.get_xlabel() == "days closer with degree days than with the calendar (95 % interval)"
+    html = show.hindcast_table(skill)
+    overall = skill[skill["scientific_name"] == "(all species)"].iloc[0]
+    assert f"{overall['difference_low']:+.1f} to {overall['difference_high']:+.1f}" in html
+    assert overall["verdict"].split(" (")[0] in html
+    assert show.hindcast_intervals(skill.iloc[0:0]) is None and show.hindcast_table(skill.iloc[0:0]) == ""
+
+
+def test_emergence_tables_escape_names(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, rows = emergence_frames
+    hostile = rows.copy()
+    hostile.loc[0, "common_name"] = HOSTILE[0]
+    hostile.loc[1, "censor_reason"] = HOSTILE[1]
+    html = show.windows_table(hostile)
+    _no_raw_markup(html)
+    assert "&lt;script&gt;" in html
+    notes = show.windows_notes(hostile)
+    _no_raw_markup(notes)
+    assert "&lt;script&gt;" in notes and "onerror=alert(1)&gt;" in notes
+    st_rows = ph.statuses.copy()
+    st_rows.loc[0, "status_text"] = HOSTILE[2]
+    _no_raw_markup(show.statuses_table(st_rows))

@@ -1,6 +1,7 @@
 """Rebuild ``data/snapshot/`` from the real recordings (``make snapshot``).
 
-Runs every page builder (``butterfly_lib.pages``) for the default place as of ``SNAPSHOT_AS_OF`` on a session
+Downloads the default place's observation record (keeping its pages in the cache), then runs every page builder
+(``butterfly_lib.pages``) for that place as of ``SNAPSHOT_AS_OF`` on a session
 whose transport for the real API hosts is ``tools.snapshot.responders.SnapshotAdapter``: the real clients make
 exactly the requests the pages make, the fakes answer them from the recordings, the cache stores the answers under
 the real cache keys, and ``tools.snapshot.export`` writes them with ``manifest.json`` and ``PROVENANCE.md``.
@@ -22,20 +23,33 @@ sys.path.insert(0, str(ROOT))
 from butterfly_lib.http.session import build_session  # noqa: E402
 from butterfly_lib.pages import PAGES, open_context  # noqa: E402
 from butterfly_lib.settings import load_settings  # noqa: E402
+from butterfly_lib.sources.inaturalist.record import update_record  # noqa: E402
 from tools.snapshot import SNAPSHOT_AS_OF  # noqa: E402
 from tools.snapshot.export import export_snapshot  # noqa: E402
 from tools.snapshot.responders import HOSTS, SnapshotAdapter  # noqa: E402
 
 
 def record(cache_file: Path) -> None:
-    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes."""
+    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes.
+
+    The observation record is downloaded first with ``keep_pages=True`` (into a throw-away folder), so its pages
+    stay in the cache and go into the snapshot: offline, the record is rebuilt from them through the same code.
+    The pages then find it fresh and ask nothing more of it; its effort and cell temperatures they ask themselves.
+    """
     settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
-    settings = settings.with_(http=replace(settings.http, cache_file=cache_file, rate_limits=()))
+    settings = settings.with_(
+        http=replace(settings.http, cache_file=cache_file, rate_limits=()),
+        paths=replace(settings.paths, record_root=cache_file.parent / "record"),
+    )
     session = build_session(settings.http)
     for host in HOSTS:
         session.mount(f"https://{host}/", SnapshotAdapter())
     try:
         ctx = open_context(settings, session=session)
+        place = ctx.place
+        report = update_record(place.place, settings.paths.record_dir, taxon_id=place.taxon_id, session=session,
+                               keep_pages=True, progress=False)  # fmt: skip
+        print(f"recorded the observation record: {report.held} observations in {report.pages} pages")
         for name in PAGES:
             importlib.import_module(f"butterfly_lib.pages.{name}").build(ctx)
             print(f"recorded the requests of the {name} page")

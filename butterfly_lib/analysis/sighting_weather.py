@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.emergence import local_days
+from butterfly_lib.analysis.days import local_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.sources.open_meteo.weather_codes import condition
 from butterfly_lib.units import c_to_f

@@ -7,7 +7,7 @@ and ``WEIGHTS``: the one place where every weight and threshold lives (``Viewing
 Inputs: an outlook frame (``outlook.daily_outlook``: ``date, sunshine_h, daylight_h, tmax_f,
 wind_speed_max_mph, precipitation_probability_pct, precipitation_mm`` and, when an ensemble was merged,
 ``tmax_c_p10/_p90`` and ``sunshine_h_p10/_p90``) and optionally ``species_flying``, a Series of the number of
-species expected flying around each date (``emergence_forecast.flying_counts``).
+species expected flying around each date (``phenology.place.species_flying``).
 
 The protocol the thresholds come from
 -------------------------------------

@@ -2,7 +2,10 @@
 
 Look here for what the species page computes: iNaturalist species counts for the month-days around the as-of
 date in every year, this year's counts, and the week-of-year seasonality of the most-seen species, joined into
-one row per species (``species_rows``). Summary: the species flying now.
+one row per species (``species_rows``) with each species' one status this season, the same the emergence page
+shows (shared ``phenology.statuses``). Summary: the species flying now, i.e. those seen around this date whose
+status is "flying now" or which have no status at all (too few sightings here for a window): never a species
+the emergence page calls expected, between broods, overwintering, late or over.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from butterfly_lib.analysis.phenology.place import species_name
 from butterfly_lib.pages.context import PageContext
 from butterfly_lib.pages.result import PageResult
 from butterfly_lib.sources.inaturalist import seasonality, species_this_year
@@ -64,16 +68,23 @@ def species_rows(
     this_year: pd.DataFrame,
     seasonality_by_taxon: dict[int, pd.DataFrame],
     as_of: date,
+    statuses: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per species seen around this week (all years): ``taxon_id, common_name, scientific_name, count,
-    photo_url, count_this_year, seen_this_year, url, seasonality`` (53 weekly counts, all years, as a list;
-    empty when not fetched) and ``seasonality_note`` (why a species has no curve, else "").
-    ``attrs["week"]``: the as-of date's week (0-based, for marking it)."""
+    photo_url, count_this_year, seen_this_year, url, status, status_text, seasonality`` (53 weekly counts, all
+    years, as a list; empty when not fetched) and ``seasonality_note`` (why a species has no curve, else "").
+    ``status``/``status_text``: the species' one status this season (``statuses``, matched by species so a
+    subspecies finds it; empty when it has none). ``attrs["week"]``: the as-of date's week (0-based, for marking
+    it)."""
     out = this_week[["taxon_id", "common_name", "scientific_name", "count", "photo_url"]].copy()
     year_counts = this_year.set_index("taxon_id")["count"] if len(this_year) else pd.Series(dtype=float)
     out["count_this_year"] = out["taxon_id"].map(year_counts).fillna(0).astype(int)
     out["seen_this_year"] = out["count_this_year"] > 0
     out["url"] = [taxon_url(t) for t in out["taxon_id"]]
+    by_species = statuses.set_index("scientific_name") if statuses is not None and len(statuses) else None
+    keys = out["scientific_name"].map(species_name)
+    out["status"] = keys.map(by_species["status"]).fillna("") if by_species is not None else ""
+    out["status_text"] = keys.map(by_species["status_text"]).fillna("") if by_species is not None else ""
     curves: list[list[float]] = []
     notes: list[str] = []
     for tid in out["taxon_id"]:
@@ -115,11 +126,17 @@ class SpeciesResult(PageResult):
         return flying_now(self.rows, as_of=self.context.as_of, days_back=p.days_back, days_ahead=p.days_ahead)
 
 
+#: statuses a species on the flying-now card may have ("" = no window, nothing says otherwise)
+FLYING = ("flying now", "")
+
+
 def flying_now(
     rows: pd.DataFrame, top: int = 8, *, as_of: date | None = None, days_back: int = 14, days_ahead: int = 7
 ) -> SpeciesSummary:
-    """The flying-now card: the most-seen species around this week, with this year's counts and the window."""
-    head = rows.sort_values("count", ascending=False, kind="stable").head(top)
+    """The flying-now card: the most-seen species around this week whose status this season is "flying now", or
+    which have none (module docstring), with this year's counts and the window."""
+    status = rows["status"] if "status" in rows else pd.Series("", index=rows.index)
+    head = rows[status.isin(FLYING)].sort_values("count", ascending=False, kind="stable").head(top)
     this_year = head["count_this_year"] if "count_this_year" in head else pd.Series(0, index=head.index)
     window = ("", "", "")
     if as_of is not None:
@@ -154,5 +171,5 @@ def build(ctx: PageContext) -> SpeciesResult:
         "species this year": year,
         **{f"seasonality of {names.get(t) or t}": h for t, h in curves.items()},
     }
-    rows = species_rows(week, year, curves, ctx.as_of)
+    rows = species_rows(week, year, curves, ctx.as_of, ctx.products.phenology.statuses)
     return SpeciesResult(context=ctx, datasets=datasets, week=week, year=year, seasonality=curves, rows=rows)

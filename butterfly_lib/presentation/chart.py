@@ -122,6 +122,9 @@ class Chart:
         return {"text/html": str(self.html()), "text/plain": self.alt}
 
 
-def chart(fig: Figure, alt: str | None = None, caption: str = "") -> Chart:
-    """``fig`` ready to show on a page (the last expression of a notebook cell)."""
+def chart(fig: Figure | None, alt: str | None = None, caption: str = "") -> Chart | Html:
+    """``fig`` ready to show on a page (the last expression of a notebook cell); nothing for ``None`` (a builder
+    with nothing to draw returns None and the page says why in words)."""
+    if fig is None:
+        return Html("")
     return Chart(fig, alt, caption)

@@ -1,5 +1,5 @@
-"""Matplotlib figures for the pages: season curve, 15-minute sunshine, 16-day outlook, flight windows,
-hindcast skill.
+"""Matplotlib figures for the pages: season curve, 15-minute sunshine, 16-day outlook, station against grid
+(the emergence page's own figures are in ``presentation.emergence``).
 
 Look here to change a chart. Every builder is pure (frames in, ``Figure`` out, no fetching), draws at phone
 width (``style.FIGSIZE``) with large fonts, puts units on every axis and the data sources in a caption, and
@@ -18,7 +18,6 @@ import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from butterfly_lib.analysis.degree_days.accumulate import season_calendar
 from butterfly_lib.presentation.chart import describe
@@ -293,158 +292,6 @@ def outlook_chart(
             f"{np.nanmax(sun):.1f} hours a day, highs {np.nanmin(hi):.0f} to {np.nanmax(hi):.0f} °{units}."
         )
     return describe(fig, desc)
-
-
-def _doy_dates(doy: pd.Series | np.ndarray, year: int) -> np.ndarray:
-    """Matplotlib date numbers of 365-day-calendar days of year in ``year``."""
-    d = np.asarray(doy, dtype=float)
-    base = mdates.date2num(pd.Timestamp(year, 1, 1))
-    leap = pd.Timestamp(year, 12, 31).day_of_year == 366
-    return base + d - 1 + np.where(leap & (d >= 60), 1, 0)
-
-
-def _dates(values: pd.Series) -> np.ndarray:
-    idx = pd.DatetimeIndex(values)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    out = np.full(len(idx), np.nan)
-    ok = ~idx.isna()
-    out[ok] = mdates.date2num(idx[ok].to_pydatetime())
-    return out
-
-
-@house_style
-def flight_windows(
-    windows: pd.DataFrame,
-    as_of: date | pd.Timestamp,
-    *,
-    profiles: pd.DataFrame | None = None,
-    units: str = "F",
-    max_species: int = 25,
-    sources: Sequence[Provenance | None] = (),
-) -> Figure:
-    """Each species' flight window in degree days (left) and as dates this year (right).
-
-    ``windows``: ``analysis.emergence_forecast.emergence_windows`` output (``scientific_name, common_name,
-    dd_p10, dd_p50, dd_p90, cum_dd_as_of, window_start, window_end, earliest_start, latest_end, status``).
-    ``profiles`` (optional, ``emergence_profiles``): adds the historical calendar window ``doy_p10``–``doy_p90``
-    in grey behind this year's predicted dates. Species are ordered by ``dd_p10``; at most ``max_species``.
-    """
-    as_of = pd.Timestamp(as_of).normalize()
-    w = windows.sort_values("dd_p10", kind="stable").head(max_species).reset_index(drop=True)
-    if profiles is not None and "doy_p10" in profiles:
-        w = w.merge(
-            profiles[["scientific_name", "doy_p10", "doy_p50", "doy_p90"]], on="scientific_name", how="left"
-        )
-    n = len(w)
-    fig, (a1, a2) = new_figure(
-        figsize=(7.0, 1.9 + 0.34 * max(n, 1)), ncols=2, sharey=True, gridspec_kw={"width_ratios": [1, 1]}
-    )
-    y = np.arange(n)[::-1]
-    names = [
-        str(c) if isinstance(c, str) and c else str(s)
-        for c, s in zip(w["common_name"], w["scientific_name"], strict=True)
-    ]
-    names = [nm if len(nm) <= 24 else nm[:23] + "…" for nm in names]
-    status_color = {
-        "flying now": "#2ca02c",
-        "expected soon": "#ff7f0e",
-        "later": "#1f77b4",
-        "season over": "#7f7f7f",
-    }
-    colors = [status_color.get(s, "#1f77b4") for s in w.get("status", pd.Series(["later"] * n))]
-    a1.hlines(y, w["dd_p10"], w["dd_p90"], color=colors, lw=6, alpha=0.55)
-    a1.plot(w["dd_p50"], y, "|", color="black", ms=10, mew=2)
-    now = float(w["cum_dd_as_of"].iloc[0]) if n and "cum_dd_as_of" in w else np.nan
-    if np.isfinite(now):
-        a1.axvline(now, color=WARM, lw=1.5)
-        a1.annotate(
-            f"now {now:,.0f}",
-            (now, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
-            textcoords="offset points",
-            color=WARM,
-            fontsize=9,
-            va="top",
-        )
-    a1.set_yticks(y, names, fontsize=9)
-    a1.set_xlabel(f"cumulative degree days ({_dd_unit(units)})", fontsize=11)
-    a1.set_title("by degree days\n10th–90th pct, | = median", fontsize=10)
-    a1.set_xlim(left=0)
-    if "doy_p10" in w:
-        hist0, hist1 = _doy_dates(w["doy_p10"], as_of.year), _doy_dates(w["doy_p90"], as_of.year)
-        a2.hlines(
-            y,
-            hist0,
-            np.maximum(hist1, hist0),
-            color=NORMAL,
-            lw=8,
-            alpha=0.25,
-            label="usual dates (10th–90th pct)",
-        )
-    e0, e1 = _dates(w["earliest_start"]), _dates(w["latest_end"])
-    s0, s1 = _dates(w["window_start"]), _dates(w["window_end"])
-    a2.hlines(y, e0, e1, color="black", lw=1, label="earliest start – latest peak")
-    a2.hlines(y, s0, s1, color=colors, lw=5, label=f"{as_of.year}: opening → peak")
-    a2.axvline(mdates.date2num(as_of.to_pydatetime()), color=WARM, lw=1.5)
-    a2.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
-    a2.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
-    a2.set_xlim(
-        mdates.date2num(pd.Timestamp(as_of.year, 1, 1)), mdates.date2num(pd.Timestamp(as_of.year, 12, 31))
-    )
-    a2.set_xlabel(f"date in {as_of.year}", fontsize=11)
-    a2.set_title(f"by date ({as_of:%b %d} = red line)", fontsize=10)
-    handles, labels = a2.get_legend_handles_labels()
-    for status, col in status_color.items():
-        handles.append(Line2D([], [], color=col, lw=5, alpha=0.8))
-        labels.append(status)
-    fig.legend(handles, labels, loc="outside upper center", ncol=3, fontsize=8, frameon=False)
-    for ax in (a1, a2):
-        ax.tick_params(axis="x", labelsize=9)
-    _stamp_kinds(a1, list(sources), "")
-    caption(fig, source_line(sources, "Source: iNaturalist sightings × degree days (see provenance)"))
-    return fig
-
-
-@house_style
-def hindcast_skill(
-    summary: pd.DataFrame, *, max_species: int = 20, sources: Sequence[Provenance | None] = ()
-) -> Figure:
-    """Mean absolute error (days) of the degree-day prediction against the calendar baseline, per species and
-    over all species (``analysis.hindcast.hindcast_summary`` output: ``scientific_name, common_name,
-    n_seasons, dd_mae_days, calendar_mae_days``; the last row "(all species)" is the overall figure).
-    """
-    s = summary.dropna(subset=["dd_mae_days", "calendar_mae_days"])
-    overall = s[s["scientific_name"] == "(all species)"]
-    per = (
-        s[s["scientific_name"] != "(all species)"].sort_values("n_seasons", ascending=False).head(max_species)
-    )
-    per = per.sort_values("calendar_mae_days", kind="stable")
-    rows = pd.concat([per, overall], ignore_index=True)
-    n = len(rows)
-    fig, ax = new_figure(figsize=(7.0, 1.8 + 0.34 * max(n, 1)))
-    y = np.arange(n)[::-1]
-    names = [
-        ("ALL SPECIES" if sci == "(all species)" else (c if isinstance(c, str) and c else sci)) + f" ({k})"
-        for c, sci, k in zip(rows["common_name"], rows["scientific_name"], rows["n_seasons"], strict=True)
-    ]
-    h = 0.38
-    ax.barh(y + h / 2, rows["dd_mae_days"], height=h, color=WARM, label="degree days")
-    ax.barh(
-        y - h / 2, rows["calendar_mae_days"], height=h, color=NORMAL, label="calendar (same dates every year)"
-    )
-    ax.set_yticks(y, names, fontsize=9)
-    ax.set_xlabel("mean absolute error (days), lower is better", fontsize=11)
-    target = summary.attrs.get("target", "")
-    what = {"first": "first sighting", "p10": "start of the flight (10th percentile)"}.get(target, "timing")
-    ax.set_title(
-        f"Hindcast: predicting each season's {what}\nleaving that season out (n seasons)", fontsize=11
-    )
-    fig.legend(loc="outside upper center", ncol=2, fontsize=9, frameon=False)
-    _stamp_kinds(ax, list(sources), "")
-    caption(fig, source_line(sources, "Source: iNaturalist sightings × degree days (see provenance)"))
-    return fig
 
 
 @house_style

@@ -1,4 +1,5 @@
-"""The tables the pages show: species this week, the 16-day outlook, emergence windows, hindcast skill.
+"""The tables the pages show: species this week (with each species' status this season), the 16-day outlook
+(the emergence page's own tables are in ``presentation.emergence``).
 
 Look here to change a page's table columns. Each builder takes the frame a source or analysis returns and
 calls ``tables.html_table`` (escaped text, http(s)-only links and photos). Units follow the page's ``units``.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.pages.species import taxon_url
 from butterfly_lib.presentation.safe import Html, esc
 from butterfly_lib.presentation.style import species_color
 from butterfly_lib.presentation.tables import html_table, sparkline
@@ -21,7 +21,8 @@ def species_table(
     """The species table of ``pages.species.species_rows``: name (linked to iNaturalist), the counts with their
     time frames (``window``: the month-days counted in every year, e.g. "30 May – 20 Jun"; ``this_year``: the
     header of this year's count), the weekly seasonality as a sparkline with a month axis (this week marked;
-    the reason when there is none), scientific name and photo. Species seen this year are highlighted."""
+    the reason when there is none), each species' status this season (the emergence page's, so the two pages
+    agree), scientific name and photo. Species seen this year are highlighted."""
     week = rows.attrs.get("week")
     notes = rows["seasonality_note"] if "seasonality_note" in rows else pd.Series("", index=rows.index)
     spark = [
@@ -32,16 +33,19 @@ def species_table(
     ]
     frame = rows.assign(seasonality=spark, name=rows["common_name"].where(rows["common_name"].notna(), rows["scientific_name"]))
     around = f"sightings {window}, all years" if window else "sightings around this date, all years"
+    columns = {
+        "name": "species",
+        "count": around,
+        "count_this_year": this_year,
+        "seasonality": "through the year (all years, by week)",
+    }
+    if "status" in rows:
+        frame["status"] = frame["status"].fillna("").replace("", "no window (few sightings here)")
+        columns["status"] = "this season (emergence page)"
+    columns.update({"scientific_name": "scientific name", "photo_url": "photo"})
     return html_table(
         frame,
-        {
-            "name": "species",
-            "count": around,
-            "count_this_year": this_year,
-            "seasonality": "through the year (all years, by week)",
-            "scientific_name": "scientific name",
-            "photo_url": "photo",
-        },
+        columns,
         links={"name": "url"},
         images={"photo_url": "name"},
         raw={"seasonality": "through the year"},
@@ -114,62 +118,4 @@ def outlook_table(
         caption=(caption + note).strip(),
         label=label,
         table_id="outlook-table",
-    )
-
-
-def emergence_table(windows: pd.DataFrame, *, units: str = "F", caption: str = "", label: str = "") -> Html:
-    """Emergence windows (``emergence_windows``): species, status, the dates this year, the degree-day window."""
-    t = windows.copy()
-    fmt = lambda v: "" if pd.isna(v) else pd.Timestamp(v).strftime("%b %d")  # noqa: E731
-    t["opens"] = [fmt(v) for v in t["window_start"]]
-    t["peak"] = [fmt(v) for v in t["window_end"]]
-    t["range"] = [
-        f"{fmt(a)} – {fmt(b)}" if pd.notna(a) and pd.notna(b) else ""
-        for a, b in zip(t["earliest_start"], t["latest_end"], strict=True)
-    ]
-    t["dd"] = [
-        f"{a:,.0f} / {b:,.0f} / {c:,.0f}"
-        for a, b, c in zip(t["dd_p10"], t["dd_p50"], t["dd_p90"], strict=True)
-    ]
-    t["url"] = [taxon_url(v) for v in t["taxon_id"]] if "taxon_id" in t else None
-    t["name"] = t["common_name"].where(t["common_name"].astype(str).str.len() > 0, t["scientific_name"])
-    return html_table(
-        t,
-        {
-            "name": "species",
-            "scientific_name": "scientific name",
-            "status_text": "status",
-            "opens": "window opens",
-            "peak": "peak",
-            "range": "earliest – latest",
-            "dd": f"degree days 10th / 50th / 90th pct (°{units}·days)",
-        },
-        links={"name": "url"} if "taxon_id" in t else None,
-        highlight=None,
-        caption=caption,
-        label=label,
-        table_id="emergence-table",
-    )
-
-
-def hindcast_table(summary: pd.DataFrame, *, caption: str = "", label: str = "") -> Html:
-    """Hindcast summary (``hindcast_summary``): MAE in days by degree days and by calendar, per species."""
-    t = summary.copy()
-    t["name"] = np.where(t["scientific_name"] == "(all species)", "ALL SPECIES", t["common_name"].fillna(""))
-    return html_table(
-        t,
-        {
-            "name": "species",
-            "scientific_name": "scientific name",
-            "n_seasons": "seasons",
-            "dd_mae_days": "MAE degree days (days)",
-            "calendar_mae_days": "MAE calendar (days)",
-            "skill": "skill (1 − DD/calendar)",
-            "n_unreached": "seasons not reached",
-        },
-        formats={"dd_mae_days": "{:.1f}", "calendar_mae_days": "{:.1f}", "skill": "{:+.2f}"},
-        highlight="dd_better",
-        caption=caption,
-        label=label,
-        table_id="hindcast-table",
     )

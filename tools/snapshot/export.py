@@ -85,6 +85,13 @@ def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
     return manifest
 
 
+def _is_record_page(url: str) -> bool:
+    """A page of the observation record's download (research grade only, by id, no date filter)."""
+    q = urlsplit(url).query.split("&")
+    return urlsplit(url).path.endswith("/v1/observations") and "order_by=id" in q and "quality_grade=research" in q \
+        and not any(k.split("=")[0] in ("month", "day", "d1", "d2", "only_id", "id", "updated_since") for k in q)
+
+
 def provenance_doc(manifest: dict) -> str:
     from tools.snapshot import fake_open_meteo as om
     from tools.snapshot import recordings as rec
@@ -97,6 +104,12 @@ def provenance_doc(manifest: dict) -> str:
         for e in manifest["responses"]
     )
     total = sum((Path(e["file"]).name and e["bytes"]) for e in manifest["responses"])
+    counts = {
+        "record": sum(_is_record_page(e["url"]) for e in manifest["responses"]),
+        "effort": sum("/observations/histogram" in e["url"] and "interval=week" in e["url"] and "taxon_id=47158" in e["url"]
+                      for e in manifest["responses"]),
+        "cells": sum("models=era5_land" in e["url"] for e in manifest["responses"]),
+    }  # fmt: skip
     return f"""# Offline snapshot: provenance
 
 Portland, Oregon, as of **{as_of}** (built {manifest["built_at"]} by `{manifest["built_by"]}`; rebuild with
@@ -175,6 +188,26 @@ download and refresh send them) is answered from the recorded sightings within t
 sample stays the offline demo's only sightings, with its gaps (no sighting 10 April – 20 May or after 30 August
 in any year; see `data/upstream-site/README.md`). The recordings hold no update times, so `updated_since` lists
 none; no observer was recorded, so no duplicate can be collapsed.
+
+## The emergence page offline: its record, and what the sample's gaps do to it
+
+The snapshot holds the observation record's first download exactly as the record code asks for it
+({counts["record"]} page(s) of up to 200, by id), the observer-effort histograms of its seasons
+({counts["effort"]} requests, one a season) and the ERA5-Land requests of its sightings' cells
+({counts["cells"]} requests). Offline, the emergence page rebuilds the record from them through the same code
+(into `data/cache/snapshot-record/`, never into a live record's folder) and computes its windows, statuses and
+hindcast as it would live. What it rests on is the sample, not the place's record:
+
+- **Calendar gaps of the sample, in every year:** no sighting from 1 to 8 January, from **9 April to 20 May**,
+  or from **30 August to 31 December**, and holes of 2–4 days in January–March. Most of its sightings are from
+  2015–2020; 2021–2025 hold a handful each.
+- **Effort:** no insect counts were recorded, so the sample's own sightings per week stand in for observer effort.
+  The weeks it never covers therefore count as *never sampled*: any onset, peak or end within 14 days of them is
+  shown on the emergence page as **not known**, with the reason, never as a date. In mid-June that censors the
+  onset of most spring and early-summer species (the April–May hole) and the end of the late-summer ones (the
+  hole from 30 August); the page's table lists each one.
+- **Temperatures:** every cell takes the Portland series (above), so the sightings' degree days are Portland's.
+- **Observers:** none was recorded, so duplicates cannot be collapsed, and the record's own dates are iNaturalist's.
 
 ## Simulated (labelled "simulated")
 
