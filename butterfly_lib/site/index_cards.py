@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.presentation.provenance import banner
 from butterfly_lib.presentation.safe import esc, link
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.navigation import notebook_pages
 
 CARDS_FILE = "_cards.md"
