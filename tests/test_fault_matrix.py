@@ -905,7 +905,7 @@ def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, reques
     record(request, "inaturalist → sightings map page", "iNaturalist answers 0 results (live run, real notebook)", EMPTY_MAP)
     with snapshot_server(latency=0.0) as srv:
         srv.add("/inaturalist/observations", Reply.json({"total_results": 0, "page": 1, "per_page": 200, "results": []}))
-        s = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        s = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)  # the server plays back that day
         s = s.with_(
             paths=replace(s.paths, pages_dir=tmp_path / "pages"),
             http=replace(s.http, cache_file=tmp_path / "cache.sqlite", endpoints=tuple(endpoints(srv).items()),

@@ -15,6 +15,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -27,9 +28,11 @@ from tools.snapshot.export import export_snapshot  # noqa: E402
 from tools.snapshot.responders import HOSTS, SnapshotAdapter  # noqa: E402
 
 
-def record(cache_file: Path) -> None:
-    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes."""
-    settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+def record(cache_file: Path) -> dict[str, Any]:
+    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes;
+    returns that place's page parameters (for the manifest)."""
+    # the fakes play back what was live on SNAPSHOT_AS_OF: that day is "today" for the run
+    settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)
     settings = settings.with_(http=replace(settings.http, cache_file=cache_file, rate_limits=()))
     session = build_session(settings.http)
     for host in HOSTS:
@@ -41,6 +44,7 @@ def record(cache_file: Path) -> None:
             print(f"recorded the requests of the {name} page")
     finally:
         session.close()
+    return ctx.place.to_parameters()
 
 
 def main() -> int:
@@ -49,8 +53,8 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="butterfly-snapshot-") as tmp:
         cache = Path(tmp) / "record.sqlite"
-        record(cache)
-        manifest = export_snapshot(cache, args.out, SNAPSHOT_AS_OF)
+        place = record(cache)
+        manifest = export_snapshot(cache, args.out, SNAPSHOT_AS_OF, places=[place])
     total = sum(p.stat().st_size for p in args.out.iterdir() if p.is_file())
     kinds: dict[str, int] = {}
     for e in manifest["responses"]:
