@@ -12,7 +12,7 @@ Inputs (frames, read by the caller):
   2024-12-09).
 
 Method: daily degree days (modified average 50/86 °F by default, any method of ``degree_days``) accumulated
-from 1 January; every sighting takes the airport's accumulation on its day (no per-sighting series exists in
+from the season start (``biofix``, 1 January unless the page's place starts its seasons elsewhere); every sighting takes the airport's accumulation on its day (no per-sighting series exists in
 the recordings, so ``dd_source`` is ``place``). Sightings outside the record (before its first full season,
 1941, or after 2024-12-09) get none and are counted in ``coverage``. The all-butterfly background for the
 effort correction is the whole upstream frame. Then ``emergence.emergence_profiles``.
@@ -73,12 +73,12 @@ def upstream_as_sightings(upstream: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def noaa_cum_dd(noaa: pd.DataFrame, dd: DegreeDays) -> pd.Series:
-    """Cumulative degree days (°F, from 1 January) of a NOAA frame ``date, tmax_f, tmin_f``.
+def noaa_cum_dd(noaa: pd.DataFrame, dd: DegreeDays, *, biofix: str = "01-01") -> pd.Series:
+    """Cumulative degree days (°F, from ``biofix``, default 1 January) of a NOAA frame ``date, tmax_f, tmin_f``.
 
     The record's first, partial season is left out (see ``season_cum_dd``).
     """
-    return season_cum_dd(noaa, dd.in_units("F"))
+    return season_cum_dd(noaa, dd.in_units("F"), biofix=biofix)
 
 
 def real_emergence_profiles(
@@ -88,6 +88,7 @@ def real_emergence_profiles(
     *,
     min_sightings: int = 20,
     min_years: int = 3,
+    biofix: str = "01-01",
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Emergence profiles of the real upstream sightings against the real NOAA record.
 
@@ -97,7 +98,7 @@ def real_emergence_profiles(
     """
     sightings = upstream_as_sightings(upstream)
     dd = dd.in_units("F")
-    cum = noaa_cum_dd(noaa, dd)
+    cum = noaa_cum_dd(noaa, dd, biofix=biofix)
     with_dd = sighting_degree_days(sightings, cum)
     profiles = emergence_profiles(with_dd, min_sightings=min_sightings, min_years=min_years)
     src = with_dd["dd_source"]
@@ -129,7 +130,7 @@ def real_emergence_profiles(
                 "method": dd.method,
                 "cutoff": dd.cutoff,
                 "units": "F",
-                "biofix": "01-01",
+                "biofix": biofix,
                 "min_sightings": min_sightings,
                 "min_years": min_years,
             },  # fmt: skip

@@ -82,7 +82,7 @@ def build(ctx: PageContext) -> EmergenceResult:
         profiles.in_units[["scientific_name", "taxon_id"]], on="scientific_name", how="left"
     )
     dd_f = ctx.place.dd.in_units("F")
-    cum = noaa_cum_dd(products.station_record, dd_f)
+    cum = noaa_cum_dd(products.station_record, dd_f, biofix=ctx.place.season_start)
     skill = hindcast_summary(hindcast(sighting_degree_days(upstream_as_sightings(products.upstream_sightings), cum), cum))
     datasets: dict[str, Any] = {
         "emergence profiles": profiles.fahrenheit,

@@ -62,8 +62,9 @@ class Products:
     def season(self) -> Season:
         """This season on the degree-day clock: accumulation, normals, comparison, projection."""
         return season_state(
-            self.temperatures, self.forecast, self.as_of, self.place.dd, self.place.normals_period
-        )
+            self.temperatures, self.forecast, self.as_of, self.place.dd, self.place.normals_period,
+            biofix=self.place.season_start,
+        )  # fmt: skip
 
     @cached_property
     def station_record(self) -> pd.DataFrame:
@@ -78,8 +79,8 @@ class Products:
     @cached_property
     def profiles(self) -> Profiles:
         profiles_f, coverage = real_emergence_profiles(
-            self.upstream_sightings, self.station_record, self.place.dd
-        )
+            self.upstream_sightings, self.station_record, self.place.dd, biofix=self.place.season_start
+        )  # the same season start as the season the windows are read on
         return Profiles(profiles_in_units(profiles_f, self.place.dd.units), profiles_f, coverage)
 
     @cached_property

@@ -38,6 +38,25 @@ MONTH_STARTS = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def month_ticks(season_start: str = "01-01") -> tuple[np.ndarray, list[str]]:
+    """Season days (1..365) on which each month starts, in season order, with the months' names."""
+    _, sday, _ = season_calendar(pd.DatetimeIndex([pd.Timestamp(2001, m, 1) for m in range(1, 13)]), season_start)
+    order = np.argsort(sday)
+    return sday[order], [MONTH_NAMES[i] for i in order]
+
+
+def season_words(season_start: str = "01-01") -> tuple[str, str]:
+    """The season's first and last day in words: ("1 January", "31 December"), ("1 July", "30 June")."""
+    first = pd.Timestamp(f"2001-{season_start}") if season_start != "02-29" else pd.Timestamp("2001-03-01")
+    last = first - pd.Timedelta(days=1)
+    return f"{first.day} {first:%B}", f"{last.day} {last:%B}"
+
+
+def season_name(label: int, season_start: str = "01-01") -> str:
+    """A season's name: its year when it starts on 1 January ("2026"), else both years ("2025–26")."""
+    return str(label) if season_start == "01-01" else f"{label}–{(label + 1) % 100:02d}"
+
+
 def to_units(celsius: pd.Series | np.ndarray, units: str) -> np.ndarray:
     """°C values in the page's units (``"F"`` or ``"C"``)."""
     c = np.asarray(celsius, dtype=float)
@@ -75,8 +94,10 @@ def season_curve(
     last_year: pd.Series | None = None,
     forecast: pd.Series | None = None,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """This season's cumulative degree days against the normal band.
+    """This season's cumulative degree days against the normal band, on the season's days from
+    ``season_start`` ("MM-DD": 1 January, or 1 July south of the equator).
 
     ``cum``: ``cum_dd`` on a DatetimeIndex (``analysis.degree_days.accumulate``), drawn up to ``as_of``;
     ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``: index season day 1..365, columns ``mean``, ``p10``,
@@ -98,20 +119,21 @@ def season_curve(
         label=f"{label}: 10th–90th percentile",
     )
     ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label=f"{label}: mean")
+    (this,), _, _ = season_calendar(pd.DatetimeIndex([as_of]), season_start)
     idx, values = _naive(cum)
-    keep = (idx.year == as_of.year) & (idx <= as_of)
-    idx, values = idx[keep], values[keep]
-    _, sday, _ = season_calendar(idx)
-    ax.plot(sday, values, color=WARM, lw=2.5, label=f"{as_of.year}")
+    label, sday, _ = season_calendar(idx, season_start)
+    keep = (label == this) & (idx <= as_of)
+    idx, values, sday = idx[keep], values[keep], sday[keep]
+    ax.plot(sday, values, color=WARM, lw=2.5, label=season_name(this, season_start))
     if forecast is not None and len(forecast):
         f_idx, f_val = _naive(forecast)
-        ahead = (f_idx >= as_of) & (f_idx.year == as_of.year)
-        _, f_day, _ = season_calendar(f_idx[ahead])
-        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label=f"{as_of.year}, forecast")
+        f_label, f_day, _ = season_calendar(f_idx, season_start)
+        ahead = (f_idx >= as_of) & (f_label == this)
+        ax.plot(f_day[ahead], f_val[ahead], color=WARM, lw=2, ls=":", label=f"{season_name(this, season_start)}, forecast")
     if last_year is not None and len(last_year):
         ly_idx, ly_val = _naive(last_year)
-        _, ly_day, _ = season_calendar(ly_idx)
-        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=f"{ly_idx[0].year}")
+        ly_label, ly_day, _ = season_calendar(ly_idx, season_start)
+        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=season_name(int(ly_label[0]), season_start))
     hit = np.flatnonzero(idx == as_of)
     if hit.size:
         x, y = sday[hit[-1]], float(values[hit[-1]])
@@ -126,13 +148,14 @@ def season_curve(
             fontsize=11,
             fontweight="bold",
         )
-    ax.set_xticks(MONTH_STARTS, MONTH_NAMES)
+    ax.set_xticks(*month_ticks(season_start))
     ax.set_xlim(1, 365)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("day of the year (month starts)")
+    first, _ = season_words(season_start)
+    ax.set_xlabel("day of the season (month starts)" if season_start != "01-01" else "day of the year (month starts)")
     ax.set_ylabel(f"cumulative degree days ({_dd_unit(units)})")
     base = f" above {lower:g} °{units}" if lower is not None else ""
-    ax.set_title(f"Growing degree days{base} since 1 January")
+    ax.set_title(f"Growing degree days{base} since {first}")
     fig.legend(loc="outside upper center", ncol=3, fontsize=9, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(
@@ -313,6 +336,15 @@ def _doy_dates(doy: pd.Series | np.ndarray, year: int) -> np.ndarray:
     return base + d - 1 + np.where(leap & (d >= 60), 1, 0)
 
 
+def _season_dates(doy: pd.Series | np.ndarray, first: pd.Timestamp) -> np.ndarray:
+    """Matplotlib date numbers of calendar days of year inside the season starting ``first``."""
+    d = np.asarray(doy, dtype=float)
+    out = _doy_dates(d, first.year)
+    later = out < mdates.date2num(first)  # before the season start: the season's second calendar year
+    out[later] = _doy_dates(d[later], first.year + 1)
+    return out
+
+
 def _dates(values: pd.Series) -> np.ndarray:
     idx = pd.DatetimeIndex(values)
     if idx.tz is not None:
@@ -332,8 +364,10 @@ def flight_windows(
     units: str = "F",
     max_species: int = 25,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """Each species' flight window in degree days (left) and as dates this year (right).
+    """Each species' flight window in degree days (left) and as dates this season (right; from
+    ``season_start``, "MM-DD").
 
     ``windows``: ``analysis.emergence_forecast.emergence_windows`` output (``scientific_name, common_name,
     dd_p10, dd_p50, dd_p90, cum_dd_as_of, window_start, window_end, earliest_start, latest_end, status``).
@@ -382,8 +416,11 @@ def flight_windows(
     a1.set_xlabel(f"cumulative degree days ({_dd_unit(units)})", fontsize=11)
     a1.set_title("by degree days\n10th–90th pct, | = median", fontsize=10)
     a1.set_xlim(left=0)
+    (this,), _, _ = season_calendar(pd.DatetimeIndex([as_of]), season_start)
+    first = pd.Timestamp(f"{this}-{season_start}") if season_start != "02-29" else pd.Timestamp(this, 3, 1)
+    last = first + pd.DateOffset(years=1) - pd.Timedelta(days=1)
     if "doy_p10" in w:
-        hist0, hist1 = _doy_dates(w["doy_p10"], as_of.year), _doy_dates(w["doy_p90"], as_of.year)
+        hist0, hist1 = _season_dates(w["doy_p10"], first), _season_dates(w["doy_p90"], first)
         a2.hlines(
             y,
             hist0,
@@ -396,14 +433,12 @@ def flight_windows(
     e0, e1 = _dates(w["earliest_start"]), _dates(w["latest_end"])
     s0, s1 = _dates(w["window_start"]), _dates(w["window_end"])
     a2.hlines(y, e0, e1, color="black", lw=1, label="earliest start – latest peak")
-    a2.hlines(y, s0, s1, color=colors, lw=5, label=f"{as_of.year}: opening → peak")
+    a2.hlines(y, s0, s1, color=colors, lw=5, label=f"{season_name(this, season_start)}: opening → peak")
     a2.axvline(mdates.date2num(as_of.to_pydatetime()), color=WARM, lw=1.5)
     a2.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
     a2.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
-    a2.set_xlim(
-        mdates.date2num(pd.Timestamp(as_of.year, 1, 1)), mdates.date2num(pd.Timestamp(as_of.year, 12, 31))
-    )
-    a2.set_xlabel(f"date in {as_of.year}", fontsize=11)
+    a2.set_xlim(mdates.date2num(first), mdates.date2num(last))
+    a2.set_xlabel(f"date in {season_name(this, season_start)}", fontsize=11)
     a2.set_title(f"by date ({as_of:%b %d} = red line)", fontsize=10)
     handles, labels = a2.get_legend_handles_labels()
     for status, col in status_color.items():
@@ -464,16 +499,19 @@ def station_vs_gridded(
     units: str = "F",
     years: int = 10,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """Season totals of degree days per year from two (or more) temperature sources side by side, over the
-    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series)."""
+    """Season totals of degree days from two (or more) temperature sources side by side, over the last ``years``
+    seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series; seasons from
+    ``season_start``, "MM-DD")."""
     totals = {}
     for name, cum in cum_by_source.items():
         idx, val = _naive(cum)
-        s = pd.Series(val, index=idx)
-        # a season counts only when its 31 December has a value (no partial years)
-        dec31 = s[(idx.month == 12) & (idx.day == 31)].dropna()
-        totals[name] = pd.Series(dec31.to_numpy(), index=dec31.index.year)
+        label, sday, _ = season_calendar(idx, season_start)
+        # a season counts only when its last day has a value (no partial seasons)
+        end = sday == 365  # 29 February shares 28 February's number: the later of the two is the last day
+        s = pd.Series(val[end], index=label[end])
+        totals[name] = s[~s.index.duplicated(keep="last")].dropna()
     common = sorted(set.intersection(*(set(t.index) for t in totals.values())))[-years:] if totals else []
     fig, ax = new_figure()
     width = 0.8 / max(len(totals), 1)
@@ -486,9 +524,12 @@ def station_vs_gridded(
             color=palette[k % 4],
             label=name,
         )
-    ax.set_xticks(np.arange(len(common)), [str(y) for y in common], rotation=45 if len(common) > 6 else 0)
-    ax.set_xlabel("season (1 January – 31 December)")
-    ax.set_ylabel(f"degree days in the year ({_dd_unit(units)})")
+    ax.set_xticks(
+        np.arange(len(common)), [season_name(int(y), season_start) for y in common], rotation=45 if len(common) > 6 else 0
+    )
+    first, last = season_words(season_start)
+    ax.set_xlabel(f"season ({first} – {last})")
+    ax.set_ylabel(f"degree days in the season ({_dd_unit(units)})")
     ax.set_title("Station vs gridded temperatures: yearly degree days", fontsize=12)
     if not common:
         ax.text(0.5, 0.5, "no complete season in common", transform=ax.transAxes, ha="center")

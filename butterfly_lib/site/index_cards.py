@@ -11,6 +11,7 @@ comes first.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,15 @@ def _missing(page: str) -> str:
     return f'<p class="bp-missing">Not available: the {esc(page)} page wrote no summary in this build.</p>'
 
 
+def _since(s: dict[str, Any]) -> str:
+    """The season's first day in words ("1 July 2025"); "1 January" for a summary from before the field."""
+    try:
+        first = date.fromisoformat(str(s.get("season_start")))
+    except ValueError:
+        return "1 January"
+    return f"{first.day} {first:%B %Y}"
+
+
 def _season(s: dict[str, Any] | None) -> str:
     if not s:
         return _missing("degree_days")
@@ -89,7 +99,7 @@ def _season(s: dict[str, Any] | None) -> str:
         when = "timing against normal unknown"
     units = s.get("units", "")
     return (
-        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since 1 January '
+        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since {esc(_since(s))} '
         f"(as of {esc(s.get('as_of'))})</p>"
         f"<p>Normal by now: {_num(s.get('normal_mean'))} ({_num(s.get('diff_dd'), '{:+,.0f}')}); "
         f"<b>{esc(when)}</b>; warmer than {_num(s.get('percentile_rank'))}% of normal-period years.</p>"
