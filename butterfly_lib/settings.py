@@ -525,8 +525,8 @@ def check_snapshot_covers(places: tuple[PlaceSettings, ...], manifest: SnapshotM
                 best = (len(differ), recorded, differ)
         else:
             assert best is not None
-            _, recorded, differ = best
-            diff = ", ".join(f"{k} {wanted[k]!r} (snapshot: {recorded.get(k)!r})" for k in differ)
+            _, closest, differ = best
+            diff = ", ".join(f"{k} {wanted[k]!r} (snapshot: {closest.get(k)!r})" for k in differ)
             raise InvalidInput(
                 f"places[{i}]" if len(places) > 1 else "place",
                 p.name,

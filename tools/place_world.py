@@ -144,7 +144,8 @@ class OpenMeteoWorld(Route):
         super().__init__(self.PATHS[0], [Reply()])
         self.today = today
         self.queries: list[tuple[str, dict[str, str]]] = []
-        self._path, self._query = "", {}
+        self._path = ""
+        self._query: dict[str, str] = {}
 
     def matches(self, path: str, query: dict[str, str]) -> bool:
         if path.rstrip("/") not in self.PATHS:

@@ -121,8 +121,8 @@ def season_curve(
     ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label=f"{label}: mean")
     (this,), _, _ = season_calendar(pd.DatetimeIndex([as_of]), season_start)
     idx, values = _naive(cum)
-    label, sday, _ = season_calendar(idx, season_start)
-    keep = (label == this) & (idx <= as_of)
+    seasons, sday, _ = season_calendar(idx, season_start)
+    keep = (seasons == this) & (idx <= as_of)
     idx, values, sday = idx[keep], values[keep], sday[keep]
     ax.plot(sday, values, color=WARM, lw=2.5, label=season_name(this, season_start))
     if forecast is not None and len(forecast):
