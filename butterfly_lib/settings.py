@@ -337,7 +337,7 @@ def place_settings(parameters: Mapping[str, Any], base: PlaceSettings = DEFAULTS
     """
     unknown = sorted(set(parameters) - set(PARAMETER_KEYS))
     if unknown:
-        raise InvalidInput("parameter", unknown[0] if len(unknown) == 1 else unknown, f"one of {list(PARAMETER_KEYS)}")
+        raise InvalidInput("parameter", unknown[0] if len(unknown) == 1 else unknown, _keys_allowed(unknown, PARAMETER_KEYS))
     merged = {**base.to_parameters(), **dict(parameters)}
     if (
         "season_start" not in parameters
@@ -661,8 +661,17 @@ def _mapping(value: Any, where: str, allowed: tuple[str, ...]) -> dict[str, Any]
         raise InvalidInput(where, value, f"a mapping with keys from {list(allowed)}")
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise InvalidInput(f"{where} key", unknown[0] if len(unknown) == 1 else unknown, f"one of {list(allowed)}")
+        raise InvalidInput(f"{where} key", unknown[0] if len(unknown) == 1 else unknown, _keys_allowed(unknown, allowed))
     return dict(value)
+
+
+#: names people reach for, and the key that means it here
+KEY_HINTS = {"biofix": "season_start"}
+
+
+def _keys_allowed(unknown: list[str], allowed: tuple[str, ...]) -> str:
+    hints = [f"{k!r} is {KEY_HINTS[k]!r} here" for k in unknown if KEY_HINTS.get(k) in allowed]
+    return f"one of {list(allowed)}" + (f" ({'; '.join(hints)})" if hints else "")
 
 
 def places_from_site(data: Any, source: str = "site.yml") -> tuple[PlaceSettings, ...]:
