@@ -63,7 +63,8 @@ def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: 
 
     from butterfly_lib.settings import places_from_site
 
-    settings = load_settings(env={}, as_of=as_of)
+    # the server plays back the live answers of the as-of day: that day is "today" for the run
+    settings = load_settings(env={}, as_of=as_of, today=date.fromisoformat(as_of))
     chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
     return settings.with_(
         places=chosen,

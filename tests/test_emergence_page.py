@@ -39,7 +39,7 @@ def boise(replay, tmp_path):
     ForecastWorld().install(replay)
     planted = plant_record(inat, recent={"Papilio rutulus": date(2025, 6, 9)})
     session = make_session(tmp_path / "cache.sqlite", server=replay)
-    base = load_settings(env={}, as_of=AS_OF)
+    base = load_settings(env={}, as_of=AS_OF, today=AS_OF)  # the worlds play back what was live that day
     settings = base.with_(
         places=(PlaceSettings(BOISE, temperature_source="open-meteo"),),
         paths=replace(base.paths, record_root=tmp_path / "record", pages_dir=tmp_path / "pages"),

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     cache, pages = tmp_path / "cache.sqlite", tmp_path / "pages"
     with snapshot_server(latency=0.0) as server:
-        settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)  # the server plays back that day
         settings = settings.with_(
             paths=replace(settings.paths, pages_dir=pages, cache_file=cache, record_root=tmp_path / "record"),
             http=replace(settings.http, cache_file=cache, endpoints=tuple(endpoints(server).items()), rate_limits=()),

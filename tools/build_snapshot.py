@@ -16,6 +16,7 @@ import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -29,14 +30,16 @@ from tools.snapshot.export import export_snapshot  # noqa: E402
 from tools.snapshot.responders import HOSTS, SnapshotAdapter  # noqa: E402
 
 
-def record(cache_file: Path) -> None:
-    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes.
+def record(cache_file: Path) -> dict[str, Any]:
+    """Every request the pages make for the default place as of ``SNAPSHOT_AS_OF``, answered by the fakes;
+    returns that place's page parameters (for the manifest).
 
     The observation record is downloaded first with ``keep_pages=True`` (into a throw-away folder), so its pages
     stay in the cache and go into the snapshot: offline, the record is rebuilt from them through the same code.
     The pages then find it fresh and ask nothing more of it; its effort and cell temperatures they ask themselves.
     """
-    settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+    # the fakes play back what was live on SNAPSHOT_AS_OF: that day is "today" for the run
+    settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)
     settings = settings.with_(
         http=replace(settings.http, cache_file=cache_file, rate_limits=()),
         paths=replace(settings.paths, record_root=cache_file.parent / "record"),
@@ -55,6 +58,7 @@ def record(cache_file: Path) -> None:
             print(f"recorded the requests of the {name} page")
     finally:
         session.close()
+    return ctx.place.to_parameters()
 
 
 def main() -> int:
@@ -63,8 +67,8 @@ def main() -> int:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="butterfly-snapshot-") as tmp:
         cache = Path(tmp) / "record.sqlite"
-        record(cache)
-        manifest = export_snapshot(cache, args.out, SNAPSHOT_AS_OF)
+        place = record(cache)
+        manifest = export_snapshot(cache, args.out, SNAPSHOT_AS_OF, places=[place])
     total = sum(p.stat().st_size for p in args.out.iterdir() if p.is_file())
     kinds: dict[str, int] = {}
     for e in manifest["responses"]:

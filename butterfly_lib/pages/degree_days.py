@@ -2,11 +2,12 @@
 
 Look here for what the degree-days page computes: this season's accumulation (shared ``season``), the normals
 band, the comparison with the normal (days ahead or behind, percentile), the projection through the forecast,
-last season for reference, and the yearly totals of the other temperature source (NOAA station when the page
+last season for reference, and the season totals of the other temperature source (NOAA station when the page
 uses Open-Meteo, and the other way round) for the station-against-grid comparison, and whether that comparison
 means anything in this build (``comparison_note``: offline, the snapshot's "gridded" series is derived from the
 station itself). Gaps in the comparison record are kept as reader notes (``notes``), not printed warnings.
-Summary: the season card.
+Seasons start on the place's ``season_start`` (1 January north of the equator, 1 July south of it, unless
+``site.yml`` says otherwise). Summary: the season card (with ``season_start``, the first day of this season).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class DegreeDaysSummary:
     units: str
     #: "" or how much of ``cum_dd`` stands in for days the record filled with a smoothed normal
     partly_derived: str = ""
+    #: the first day of this season (ISO date): ``cum_dd`` counts from it
+    season_start: str = ""
 
 
 @dataclass(kw_only=True)
@@ -94,6 +97,7 @@ class DegreeDaysResult(PageResult):
             method=dd.label,
             units=dd.unit_label,
             partly_derived=str((c.get("partly_derived") or {}).get("text", "")),
+            season_start=self.first_day.isoformat(),
         )
 
     @property
@@ -103,9 +107,16 @@ class DegreeDaysResult(PageResult):
         return proj.set_index("date").loc[proj["part"].to_numpy() != "normal", "cum_dd_mid"]
 
     @property
+    def first_day(self) -> date:
+        """The first day of this season (the projection runs from it)."""
+        return pd.Timestamp(self.season.projection["date"].iloc[0]).date()
+
+    @property
     def last_year(self) -> pd.Series:
+        """The season before this one (from its start to the day before this season's)."""
         cum = self.season.cum
-        return cum[cum.index.year == self.context.as_of.year - 1]
+        this = pd.Timestamp(self.first_day)
+        return cum[(cum.index >= this - pd.DateOffset(years=1)) & (cum.index < this)]
 
 
 def build(ctx: PageContext) -> DegreeDaysResult:
@@ -125,7 +136,7 @@ def build(ctx: PageContext) -> DegreeDaysResult:
     }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        other_cum = season_cum_dd(other, p.dd)
+        other_cum = season_cum_dd(other, p.dd, biofix=p.season_start)
     by_source = {p.temperature_source: season.cum, other_name: other_cum}
     notes = [gap_note(str(w.message), other_name) for w in caught if "gap" in str(w.message)]
     return DegreeDaysResult(context=ctx, datasets=datasets, season=season, by_source=by_source, notes=notes)

@@ -78,8 +78,8 @@ def window_rows(phenology: PlacePhenology) -> pd.DataFrame:
     if len(overall):
         o = overall[(overall["scientific_name"] == ALL) & (overall["target"] == 10)]
         fallback = float(np.ceil(o["dd_mae_days"].iloc[0])) if len(o) and np.isfinite(o["dd_mae_days"].iloc[0]) else np.nan
-    pm = dict(zip(zip(prec["scientific_name"], prec["brood"]), prec["plus_minus_days"], strict=True)) if len(prec) else {}
-    day = dict(zip(zip(prec["scientific_name"], prec["brood"]), prec["precision"], strict=True)) if len(prec) else {}
+    pm = dict(zip(zip(prec["scientific_name"], prec["brood"], strict=True), prec["plus_minus_days"], strict=True)) if len(prec) else {}
+    day = dict(zip(zip(prec["scientific_name"], prec["brood"], strict=True), prec["precision"], strict=True)) if len(prec) else {}
     st = phenology.statuses.set_index("scientific_name")
     tr = match_traits(w["scientific_name"], None)
     rows = []

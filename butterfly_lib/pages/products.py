@@ -37,16 +37,9 @@ from butterfly_lib.sources.inaturalist import record as inat_record
 from butterfly_lib.sources.inaturalist import species_this_week
 from butterfly_lib.sources.inaturalist.effort import observer_effort
 from butterfly_lib.sources.inaturalist.store import RecordStore
-from butterfly_lib.sources.noaa import bundled_path, load_station_csv
 from butterfly_lib.sources.open_meteo import forecast_daily
 from butterfly_lib.sources.open_meteo.cells import WeightBudget, cell_temperatures
 from butterfly_lib.sources.temperatures import daily_temperatures
-
-
-def season_start(place: PlaceSettings) -> str:
-    """The place's season start (biofix, ``MM-DD``); 1 January unless the settings give one."""
-    # ``PlaceSettings.season_start`` comes with the settings of issue 16 (southern hemisphere); until then 01-01
-    return str(getattr(place, "season_start", None) or "01-01")
 
 
 @dataclass(eq=False)
@@ -86,8 +79,9 @@ class Products:
     def season(self) -> Season:
         """This season on the degree-day clock: accumulation, normals, comparison, projection."""
         return season_state(
-            self.temperatures, self.forecast, self.as_of, self.place.dd, self.place.normals_period
-        )
+            self.temperatures, self.forecast, self.as_of, self.place.dd, self.place.normals_period,
+            biofix=self.place.season_start,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ the observation record and what it needs
 
@@ -135,14 +129,14 @@ class Products:
         """ERA5-Land daily max/min at every sighting's own grid cell, from its season's start to its last sighting
         there, within Open-Meteo's free request weight (``WeightBudget``; what it leaves is listed)."""
         return cell_temperatures(self.record.sightings, timezone=self.place.place.timezone,
-                                 biofix=season_start(self.place), today=self.as_of, budget=WeightBudget(),
+                                 biofix=self.place.season_start, today=self.as_of, budget=WeightBudget(),
                                  session=self.session)  # fmt: skip
 
     @cached_property
     def sightings(self) -> pd.DataFrame:
         """The record's sightings with ``cum_dd`` from their own cell (the place's series where a cell has none)."""
         return attach_cum_dd(self.record.sightings, self.cells, place_series=self.temperatures, dd_rule=self.place.dd,
-                             biofix=season_start(self.place))  # fmt: skip
+                             biofix=self.place.season_start)  # fmt: skip
 
     @cached_property
     def phenology(self) -> PlacePhenology:

@@ -41,6 +41,25 @@ MONTH_STARTS = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+def month_ticks(season_start: str = "01-01") -> tuple[np.ndarray, list[str]]:
+    """Season days (1..365) on which each month starts, in season order, with the months' names."""
+    _, sday, _ = season_calendar(pd.DatetimeIndex([pd.Timestamp(2001, m, 1) for m in range(1, 13)]), season_start)
+    order = np.argsort(sday)
+    return sday[order], [MONTH_NAMES[i] for i in order]
+
+
+def season_words(season_start: str = "01-01") -> tuple[str, str]:
+    """The season's first and last day in words: ("1 January", "31 December"), ("1 July", "30 June")."""
+    first = pd.Timestamp(f"2001-{season_start}") if season_start != "02-29" else pd.Timestamp("2001-03-01")
+    last = first - pd.Timedelta(days=1)
+    return f"{first.day} {first:%B}", f"{last.day} {last:%B}"
+
+
+def season_name(label: int, season_start: str = "01-01") -> str:
+    """A season's name: its year when it starts on 1 January ("2026"), else both years ("2025–26")."""
+    return str(label) if season_start == "01-01" else f"{label}–{(label + 1) % 100:02d}"
+
+
 def to_units(celsius: pd.Series | np.ndarray, units: str) -> np.ndarray:
     """°C values in the page's units (``"F"`` or ``"C"``)."""
     c = np.asarray(celsius, dtype=float)
@@ -78,8 +97,10 @@ def season_curve(
     last_year: pd.Series | None = None,
     forecast: pd.Series | None = None,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """This season's cumulative degree days against the normal band.
+    """This season's cumulative degree days against the normal band, on the season's days from
+    ``season_start`` ("MM-DD": 1 January, or 1 July south of the equator).
 
     ``cum``: ``cum_dd`` on a DatetimeIndex (``analysis.degree_days.accumulate``), drawn up to ``as_of``;
     ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``:
@@ -96,20 +117,21 @@ def season_curve(
         doy, normals["p10"], normals["p90"], color=NORMAL, alpha=0.25, lw=0, label=f"{label} (10–90 %)"
     )
     ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label="normal mean")
+    (this,), _, _ = season_calendar(pd.DatetimeIndex([as_of]), season_start)
     idx, values = _naive(cum)
-    keep = (idx.year == as_of.year) & (idx <= as_of)
-    idx, values = idx[keep], values[keep]
-    _, sday, _ = season_calendar(idx)
-    ax.plot(sday, values, color=WARM, lw=2.5, label=f"{as_of.year}")
+    seasons, sday, _ = season_calendar(idx, season_start)
+    keep = (seasons == this) & (idx <= as_of)
+    idx, values, sday = idx[keep], values[keep], sday[keep]
+    ax.plot(sday, values, color=WARM, lw=2.5, label=season_name(this, season_start))
     if forecast is not None and len(forecast):
         f_idx, f_val = _naive(forecast)
-        ahead = (f_idx >= as_of) & (f_idx.year == as_of.year)
-        _, f_day, _ = season_calendar(f_idx[ahead])
-        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label="forecast")
+        f_label, f_day, _ = season_calendar(f_idx, season_start)
+        ahead = (f_idx >= as_of) & (f_label == this)
+        ax.plot(f_day[ahead], f_val[ahead], color=WARM, lw=2, ls=":", label="forecast")
     if last_year is not None and len(last_year):
         ly_idx, ly_val = _naive(last_year)
-        _, ly_day, _ = season_calendar(ly_idx)
-        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=f"{ly_idx[0].year}")
+        ly_label, ly_day, _ = season_calendar(ly_idx, season_start)
+        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=season_name(int(ly_label[0]), season_start))
     hit = np.flatnonzero(idx == as_of)
     now = ""
     if hit.size:
@@ -120,23 +142,25 @@ def season_curve(
             f"{as_of:%a} {as_of.day} {as_of:%b}: {y:,.0f}", (x, y), xytext=(-8, 10), textcoords="offset points", ha="right",
             fontsize=SMALL + 1, fontweight="bold",
         )  # fmt: skip
-        now = f" On {as_of:%a %d %b} this year stands at {y:,.0f} {_dd_unit(units)}"
+        now = f" On {as_of:%a %d %b} this season stands at {y:,.0f} {_dd_unit(units)}"
         mean = normals["mean"].reindex([int(x)])
         if mean.notna().all():
             now += f" against a normal of {float(mean.iloc[0]):,.0f}."
-    ax.set_xticks(MONTH_STARTS[::2], MONTH_NAMES[::2])
+    ticks, names = month_ticks(season_start)
+    ax.set_xticks(ticks[::2], names[::2])
     ax.set_xlim(1, 365)
     ax.set_ylim(bottom=0)
     ax.set_xlabel("month")
     ax.set_ylabel(f"degree days ({_dd_unit(units)})")
     base = f" above {lower:g} °{units}" if lower is not None else ""
-    ax.set_title(f"Degree days{base}\nsince 1 January")
+    first, _ = season_words(season_start)
+    ax.set_title(f"Degree days{base}\nsince {first}")
     fig.legend(loc="outside upper center", ncol=2, fontsize=SMALL, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(fig, source_line(sources, "Source: see provenance below") + (f" · {method}" if method else ""))
     return describe(
         fig,
-        f"Line chart of growing degree days{base} accumulated since 1 January, {as_of.year} against the "
+        f"Line chart of growing degree days{base} accumulated since {first}, {season_name(this, season_start)} against the "
         f"{label} (mean and 10th–90th percentile band).{now}",
     )
 
@@ -301,17 +325,19 @@ def station_vs_gridded(
     units: str = "F",
     years: int = 10,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """Season totals of degree days per year from two (or more) temperature sources side by side, over the
-    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series;
-    names "open-meteo" and "noaa" are shown as "Open-Meteo grid" and "NOAA station")."""
+    """Season totals of degree days from two (or more) temperature sources side by side, over the last ``years``
+    seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series; seasons from
+    ``season_start``, "MM-DD"; names "open-meteo" and "noaa" are shown as "Open-Meteo grid" and "NOAA station")."""
     totals = {}
     for name, cum in cum_by_source.items():
         idx, val = _naive(cum)
-        s = pd.Series(val, index=idx)
-        # a season counts only when its 31 December has a value (no partial years)
-        dec31 = s[(idx.month == 12) & (idx.day == 31)].dropna()
-        totals[name] = pd.Series(dec31.to_numpy(), index=dec31.index.year)
+        label, sday, _ = season_calendar(idx, season_start)
+        # a season counts only when its last day has a value (no partial seasons)
+        end = sday == 365  # 29 February shares 28 February's number: the later of the two is the last day
+        s = pd.Series(val[end], index=label[end])
+        totals[name] = s[~s.index.duplicated(keep="last")].dropna()
     common = sorted(set.intersection(*(set(t.index) for t in totals.values())))[-years:] if totals else []
     fig, ax = new_figure()
     width = 0.8 / max(len(totals), 1)
@@ -325,8 +351,10 @@ def station_vs_gridded(
             color=palette[k % 4],
             label=shown.get(name, name),
         )
-    ax.set_xticks(np.arange(len(common)), [f"'{y % 100:02d}" for y in common])
-    ax.set_xlabel("year (1 January – 31 December)")
+    ticks = [f"'{y % 100:02d}" + (f"–{(y + 1) % 100:02d}" if season_start != "01-01" else "") for y in common]
+    ax.set_xticks(np.arange(len(common)), ticks, rotation=45 if season_start != "01-01" and len(common) > 6 else 0)
+    first, last = season_words(season_start)
+    ax.set_xlabel(f"{'year' if season_start == '01-01' else 'season'} ({first} – {last})")
     ax.set_ylabel(f"degree days ({_dd_unit(units)})")
     ax.set_title("Yearly degree days: station and grid", fontsize=12)
     if not common:

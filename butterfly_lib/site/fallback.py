@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.presentation.safe import esc
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.navigation import Page, site_pages, site_title
 
 DATA_SUFFIXES = (".csv", ".json")

@@ -14,7 +14,7 @@ carries its weekday; every value is escaped; a card whose summary is missing say
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,15 @@ def _missing(page: str) -> str:
     return f'<p class="bp-missing">Not available: the {esc(page)} page wrote no summary in this build.</p>'
 
 
+def _since(s: dict[str, Any]) -> str:
+    """The season's first day in words ("1 July 2025"); "1 January" for a summary from before the field."""
+    try:
+        first = date.fromisoformat(str(s.get("season_start")))
+    except ValueError:
+        return "1 January"
+    return f"{first.day} {first:%B %Y}"
+
+
 def _season(s: dict[str, Any] | None) -> str:
     if not s:
         return _missing("degree_days")
@@ -104,7 +113,7 @@ def _season(s: dict[str, Any] | None) -> str:
         else ""
     )
     return (
-        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since 1 January '
+        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since {esc(_since(s))} '
         f"(as of {esc(day(s.get('as_of'), year=True) or s.get('as_of'))})</p>"
         f"<p>Normal by now: {_num(s.get('normal_mean'))} ({_num(s.get('diff_dd'), '{:+,.0f}')}); "
         f"<b>{esc(when)}</b>; warmer than {_num(s.get('percentile_rank'))}% of normal-period years.</p>"

@@ -1,8 +1,10 @@
 """``export_snapshot``: write every response of a recording cache to ``data/snapshot/`` with its manifest.
 
 Look here for the snapshot's file layout: one file per response, named ``<source>-<endpoint>-<hash>.<json|csv>``
-(``.gz`` when the body exceeds ``GZIP_ABOVE`` bytes), ``manifest.json`` (``as_of``, ``built_at`` and one entry per
-response: method, full URL with query on the real API host, file, encoding, content type, kind, notice, inputs)
+(``.gz`` when the body exceeds ``GZIP_ABOVE`` bytes), ``manifest.json`` (``as_of``, ``built_at``, ``places``: the
+page parameters of each place recorded, which offline runs check their places against before running anything,
+and one entry per response: method, full URL with query on the real API host, file, encoding, content type,
+kind, notice, inputs)
 and ``PROVENANCE.md`` (``provenance_doc``). Old response files are removed so the folder holds exactly what the
 clients asked for.
 """
@@ -12,8 +14,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from butterfly_lib.http.fetch import KIND_HEADER, NOTICE_HEADER
@@ -40,8 +44,11 @@ def file_name(url: str, content_type: str) -> str:
     return f"{_PREFIX.get(parts.netloc, parts.netloc)}-{endpoint}-{digest}.{ext}"
 
 
-def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
-    """Write the cache's 200 responses to ``out_dir``; return the manifest."""
+def export_snapshot(
+    cache_file: Path, out_dir: Path, as_of: date, places: Sequence[Mapping[str, Any]] = ()
+) -> dict:
+    """Write the cache's 200 responses to ``out_dir``; return the manifest. ``places``: the flat page
+    parameters (``PlaceSettings.to_parameters``) of the places whose requests the cache holds."""
     import requests_cache
 
     backend = requests_cache.SQLiteCache(str(cache_file))
@@ -78,6 +85,7 @@ def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
         "as_of": as_of.isoformat(),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "built_by": "tools/build_snapshot.py",
+        "places": [dict(p) for p in places],
         "responses": entries,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
@@ -114,7 +122,9 @@ def provenance_doc(manifest: dict) -> str:
 
 Portland, Oregon, as of **{as_of}** (built {manifest["built_at"]} by `{manifest["built_by"]}`; rebuild with
 `make snapshot`). {len(manifest["responses"])} responses, {total / 1e6:.1f} MB uncompressed; bodies over
-{GZIP_ABOVE // 1000} kB are stored gzip-compressed (`"encoding": "gzip"` in `manifest.json`).
+{GZIP_ABOVE // 1000} kB are stored gzip-compressed (`"encoding": "gzip"` in `manifest.json`). The place's page
+parameters are `places` in `manifest.json`: an offline run for any other place (other coordinates, radius, time
+zone, station, taxon, sightings window, normals start or temperature source) is refused before anything runs.
 
 **Why {as_of} and not 2026-06-15:** the earlier site recorded no forecast and no 15-minute sunshine on
 2026-06-14 .. 2026-06-18; {as_of} is the nearest mid-June day with both.
