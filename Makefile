@@ -30,7 +30,7 @@ site: $(STAMP)
 
 test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check butterfly_lib tests benchmarks tools notebooks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

@@ -12,12 +12,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from butterfly_lib.http import REQUEST_LOG, build_session, make_retry, reset_sessions
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.pages.products import forget_products
 from butterfly_lib.settings import ENDPOINTS, HttpSettings
 from tools.replay import ReplayServer
+
+# No property test may fail because the machine is busy: no per-example deadline, no too-slow health check.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.report_plugin"]

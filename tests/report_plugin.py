@@ -46,6 +46,11 @@ class _Collector:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.files = {item.path.name for item in items if item.path.name in FILES}
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
+        # under pytest-xdist the controller collects nothing itself: what the workers collected says which ran
+        self.files |= {Path(i.split("::")[0]).name for i in ids} & set(FILES)
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties).get(KEY)
         if props is None:
@@ -64,6 +69,8 @@ class _Collector:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = session.config
+        if hasattr(config, "workerinput"):
+            return  # a pytest-xdist worker saw only its share; the controller writes the report
         forced = config.getoption("--reliability-report")
         narrowed = (
             config.option.keyword
