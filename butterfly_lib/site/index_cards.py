@@ -1,8 +1,8 @@
-"""The landing page's cards, built from the pages' ``*-summary.json`` files into an include for ``index.qmd``.
+"""The landing page's cards, built from the pages' ``*-summary.json`` files into an HTML fragment for ``index.qmd``.
 
-Look here to change what the home page shows. ``write_cards(pages_dir)`` writes ``pages/_cards.md`` (a raw-HTML
-block that ``index.qmd`` pulls in with ``{{< include pages/_cards.md >}}``; Quarto skips files starting with
-``_``). Per place: season progress (degree days against normal, days ahead/behind), the best days ahead,
+Look here to change what the home page shows. ``write_cards(pages_dir)`` writes ``pages/_cards.html``, which
+``index.qmd`` shows with the ``{{< butterfly-cards pages/_cards.html >}}`` shortcode (``_extensions/butterfly-cards``
+under Quarto, ``fallback.render_index`` without; Quarto skips files starting with ``_`` as inputs). Per place: season progress (degree days against normal, days ahead/behind), the best days ahead,
 species flying now, species expected soon, with links to the pages and their data. Every value is escaped;
 a card whose summary is missing says which page did not produce it. In snapshot mode the offline banner
 comes first.
@@ -19,7 +19,7 @@ from butterfly_lib.presentation.provenance import banner
 from butterfly_lib.presentation.safe import esc, link
 from butterfly_lib.site.navigation import notebook_pages
 
-CARDS_FILE = "_cards.md"
+CARDS_FILE = "_cards.html"
 CARDS_CSS = """<style>
 .bp-cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:14px;margin:12px 0 24px}
 .bp-card{border:1px solid #d6dbe1;border-radius:8px;padding:12px 14px;background:#fff}
@@ -208,17 +208,19 @@ def best_place_days(folders: dict[str, Path], top: int = 5) -> str:
     )
 
 
-def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
-    """The whole include: banner (snapshot mode), then a section per place of ``pages/run.json``."""
+def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT, link_base: str | None = None) -> str:
+    """The whole fragment: banner (snapshot mode), then a section per place of ``pages/run.json``. Links start
+    with ``link_base`` (default: the path from ``root`` to ``pages_dir``, or ``pages/``)."""
     pages_dir = Path(pages_dir)
     record_path = pages_dir / "run.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     places = record.get("places") or [{"name": "", "folder": "."}]
-    rel = Path(pages_dir).resolve()
-    try:
-        base = rel.relative_to(Path(root).resolve()).as_posix() + "/"
-    except ValueError:
-        base = "pages/"
+    if link_base is None:
+        try:
+            link_base = pages_dir.resolve().relative_to(Path(root).resolve()).as_posix() + "/"
+        except ValueError:
+            link_base = "pages/"
+    base = link_base
     parts = [CARDS_CSS]
     if record.get("mode") == "snapshot":
         parts.append(str(banner({}, snapshot=str(record.get("snapshot_as_of")))))
@@ -243,11 +245,10 @@ def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
     return "\n".join(parts)
 
 
-def write_cards(pages_dir: Path, root: Path = PROJECT_ROOT) -> Path:
-    """Write ``pages/_cards.md`` and return its path."""
+def write_cards(pages_dir: Path, root: Path = PROJECT_ROOT, link_base: str | None = None) -> Path:
+    """Write ``pages/_cards.html`` (see ``cards_html``) and return its path."""
     pages_dir = Path(pages_dir)
     pages_dir.mkdir(parents=True, exist_ok=True)
-    html = cards_html(pages_dir, root)
     path = pages_dir / CARDS_FILE
-    path.write_text("```{=html}\n" + html.replace("\n```", "\n ```") + "\n```\n")
+    path.write_text(cards_html(pages_dir, root, link_base) + "\n", encoding="utf-8")
     return path
