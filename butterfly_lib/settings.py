@@ -380,8 +380,6 @@ class Settings:
     offline: bool = False
     strict: bool = False
     snapshot: date | None = None
-    #: ``BUTTERFLY_SKIP_RUN=1``: ``butterfly run`` keeps the pages just executed (Quarto's pre-render step)
-    skip_run: bool = False
     paths: Paths = field(default_factory=Paths)
     http: HttpSettings = field(default_factory=lambda: HttpSettings(Paths().cache_file))
     source: str = "defaults"
@@ -608,7 +606,6 @@ def load_settings(
         places=places,
         paths=paths,
         http=http,
-        skip_run=bool(_flag(env, "BUTTERFLY_SKIP_RUN")),
         source=site_path.name if site_path else "defaults",
     )
     env_offline = _flag(env, "BUTTERFLY_OFFLINE")
