@@ -39,7 +39,7 @@ def species_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
         highlight="seen_this_year",
         caption=caption,
         label=label,
-        table_id="species-table",
+        table_id="species_table",
     )
 
 
@@ -83,7 +83,7 @@ def outlook_table(scored: pd.DataFrame, *, units: str = "F", caption: str = "", 
         highlight="good_day_rule" if "good_day_rule" in t else None,
         caption=caption,
         label=label,
-        table_id="outlook-table",
+        table_id="outlook_table",
     )
 
 
@@ -118,7 +118,7 @@ def emergence_table(windows: pd.DataFrame, *, units: str = "F", caption: str = "
         highlight=None,
         caption=caption,
         label=label,
-        table_id="emergence-table",
+        table_id="emergence_table",
     )
 
 
@@ -141,5 +141,5 @@ def hindcast_table(summary: pd.DataFrame, *, caption: str = "", label: str = "")
         highlight="dd_better",
         caption=caption,
         label=label,
-        table_id="hindcast-table",
+        table_id="hindcast_table",
     )

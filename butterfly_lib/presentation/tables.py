@@ -67,7 +67,9 @@ def html_table(
     ``raw`` maps a column of HTML this package built itself (e.g. ``sparkline`` output) -> header and is not
     escaped, so never put source text there. ``formats`` maps a column to a format string or function.
     Rows where the boolean column ``highlight`` is true get the ``bp-highlight`` class. ``label``
-    ("simulated"/"derived") adds a visible badge to the caption.
+    ("simulated"/"derived") adds a visible badge to the caption. ``table_id`` goes on a ``div`` around the
+    table, not on the table: Quarto turns a captioned table that has an id into a numbered cross-reference
+    float (and reads ``name-...`` ids as the cross-reference type ``name``, warning when it is not ``tbl``).
     """
     cols = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     links, images, raw, formats = links or {}, images or {}, raw or {}, formats or {}
@@ -102,12 +104,11 @@ def html_table(
     cap = ""
     if caption or label:
         cap = f"<caption>{esc(caption)}{kind_label(label)}</caption>"
-    ident = f' id="{esc(table_id)}"' if table_id else ""
     body = "".join(rows) or f'<tr><td colspan="{len(cols)}">(no rows)</td></tr>'
-    return Html(
-        f'{TABLE_CSS}<table class="bp-table"{ident}>{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>"
-    )
+    table = f'<table class="bp-table">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    if table_id:
+        table = f'<div class="bp-table-wrap" id="{esc(table_id)}">{table}</div>'
+    return Html(TABLE_CSS + table)
 
 
 def _unescaped(values: pd.Series, fmt: Formatter | None) -> list[Any]:
