@@ -42,7 +42,9 @@ bench: $(STAMP)
 snapshot: $(STAMP)
 	$(BIN)/python tools/build_snapshot.py
 
-# Generated output only. The request cache (data/cache/) is kept: it holds past-years answers that never expire
-# and cost many requests to fetch again; `butterfly cache clear` (or clear-expired) is the way to empty it.
+# Generated output only: the site, the executed pages, the run folder (lock, staging, last failed run), Quarto's
+# scratch folder and the tests' screenshots. Everything under data/ is kept: the request cache holds past-years
+# answers that never expire and cost many requests to fetch again (`butterfly cache clear` or clear-expired
+# empties it), and so is the observation record, which is costly to download again.
 clean:
-	rm -rf _site site/_build test-output
+	rm -rf _site pages .butterfly-run .quarto site/_build test-output

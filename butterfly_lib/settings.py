@@ -673,9 +673,13 @@ def offline_settings(s: Settings, *, explicit_cache: bool = False) -> Settings:
     return s.with_(offline=True, snapshot=snap, http=replace(s.http, offline=True, cache_file=cache))
 
 
-def child_environment(**extra: str) -> dict[str, str]:
-    """The environment for a child process the run starts (``quarto render``), with ``extra`` variables."""
-    return {**os.environ, **extra}
+def child_environment(path_first: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment for a child process the run starts (``quarto render``), with ``extra`` variables and
+    ``path_first`` (e.g. the folder of the ``butterfly`` command) at the front of ``PATH``."""
+    env = {**os.environ, **extra}
+    if path_first is not None:
+        env["PATH"] = os.pathsep.join([str(path_first), *filter(None, [env.get("PATH")])])
+    return env
 
 
 def parameter_names() -> tuple[str, ...]:

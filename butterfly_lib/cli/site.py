@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 
 from butterfly_lib.errors import ButterflyError
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def quarto_environment(args: argparse.Namespace) -> dict[str, str]:
-    """The flags of ``butterfly site`` as the variables the pre-render ``butterfly run`` reads."""
+    """The flags of ``butterfly site`` as the variables the pre-render ``butterfly run`` reads, and this
+    installation's ``butterfly`` first on ``PATH`` (``make site`` runs it from .venv/bin without activating)."""
     extra = {}
     if args.offline:
         extra["BUTTERFLY_OFFLINE"] = "1"
@@ -69,7 +71,7 @@ def quarto_environment(args: argparse.Namespace) -> dict[str, str]:
         extra["BUTTERFLY_STRICT"] = "1"
     if args.params:
         extra["BUTTERFLY_SITE"] = str(Path(args.params).resolve())
-    return child_environment(**extra)
+    return child_environment(path_first=Path(sysconfig.get_path("scripts")), **extra)
 
 
 def site(args: argparse.Namespace) -> int:
