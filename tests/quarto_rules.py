@@ -14,8 +14,9 @@ test extra), so tables are read by the real pandoc HTML reader, as Quarto reads 
   with ``pandoc.read(table, "html")`` first (``normalize/parsehtml.lua``).
 - ``gitignore_additions``: ``src/project/project-gitignore.ts`` (``ensureGitignore``, run by every project
   render): the lines Quarto would append to ``.gitignore``.
-- ``widget_head`` and ``widget_after_body``: ``src/core/jupyter/widgets.ts`` and the ``data-relocate-top``
-  step of ``src/command/render/pandoc-dependencies-html.ts``: the ``<script>`` tags Quarto writes into a page
+- ``widget_head`` and ``widget_after_body``: ``src/core/jupyter/widgets.ts`` (as released since quarto-cli
+  #7076: jQuery relocated, ``define('jquery')`` not) and the step of Quarto's HTML dependency processing that
+  moves ``script[data-relocate-top]`` before the head's first ``<script>``: the tags Quarto writes into a page
   whose notebook has HTML, JavaScript or Jupyter-widget outputs.
 """
 
