@@ -63,11 +63,13 @@ def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: 
 
     from butterfly_lib.settings import places_from_site
 
-    settings = load_settings(env={}, as_of=as_of)
+    # the server plays back the live answers of the as-of day: that day is "today" for the run
+    settings = load_settings(env={}, as_of=as_of, today=date.fromisoformat(as_of))
     chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
     return settings.with_(
         places=chosen,
-        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file),
+        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file,
+                      record_root=cache_file.parent / "record"),
         http=replace(settings.http, cache_file=cache_file, endpoints=tuple(endpoints(server).items())),
     )
 
@@ -102,8 +104,12 @@ def in_process_refresh(settings: Any) -> dict[str, Any]:
     ctx = open_context(settings, log=lambda _m: None)
     fc, sp, mp = forecast.build(ctx), species.build(ctx), sightings_map.build(ctx)
     dd_page.build(ctx)
-    em_page.build(ctx)
+    em = em_page.build(ctx)
+    products = em.context.products
     return {
+        "record_held": len(products.record.sightings),
+        "effort_seasons": int(products.effort["year"].nunique()),
+        "cells_planned": int(len(products.cells.attrs["plan"])),
         "forecast": fc.daily,
         "species_week": sp.week,
         "species_year": sp.year,
@@ -122,9 +128,15 @@ def endpoint_of(source: str, path: str, query: dict[str, str], place_latlon: tup
     if source == "inaturalist":
         if "/taxa" in path:
             return "taxa (family names)"
+        if path.endswith("histogram") and query.get("interval") == "week":
+            return "effort (insects per week)"
+        if path.endswith("histogram") and query.get("interval") == "year":
+            return "record: per-year counts"
         for tail in ("species_counts", "histogram"):
             if path.endswith(tail):
                 return tail
+        if query.get("order_by") == "id" and query.get("quality_grade") == "research" and "month" not in query:
+            return "record: pages"
         return "observations"
     if source == "open_meteo_forecast":
         return "forecast 15-minute" if "minutely_15" in query else "forecast daily"
@@ -133,6 +145,8 @@ def endpoint_of(source: str, path: str, query: dict[str, str], place_latlon: tup
             here = (float(query.get("latitude", "nan")), float(query.get("longitude", "nan")))
         except ValueError:
             here = (math.nan, math.nan)
+        if query.get("models") == "era5_land":
+            return "archive: record cells (ERA5-Land)"
         return "archive: place history" if here == place_latlon else "archive: sighting cells"
     if source == "open_meteo_ensemble":
         return "ensemble"
@@ -182,8 +196,9 @@ def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int
     One archive request for the place's whole history, one NOAA request for the station's whole record, one
     forecast (daily), one 15-minute forecast, one ensemble; per month the all-years window touches, ceil(n/200)
     observation pages and ceil(k/500) species-count pages, plus ceil(k/500) for this year; one histogram per
-    shown taxon; ceil(ids/30) taxa lookups; and for the weather on sighting days ceil(cells/100) archive
-    requests spanning all sighting days at once.
+    shown taxon; ceil(ids/30) taxa lookups; for the weather on sighting days ceil(cells/100) archive
+    requests spanning all sighting days at once; and for the emergence science ceil(n/200) pages of the place's
+    record, one effort histogram per season it holds and its cells' requests as ``cells.plan_cells`` plans them.
     """
     from butterfly_lib.sources.open_meteo.grid import grid_degrees, snap_to_grid, unique_cells
 
@@ -207,6 +222,10 @@ def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int
         ("open_meteo_archive", "archive: place history"): 1,
         ("open_meteo_archive", "archive: sighting cells"): math.ceil(cells / CELLS_PER_REQUEST),
         ("noaa", "daily summaries"): 1,
+        # the emergence science: ceil(n/200) record pages, one effort histogram a season, the cells as planned
+        ("inaturalist", "record: pages"): math.ceil(data.get("record_held", 0) / OBS_PER_PAGE),
+        ("inaturalist", "effort (insects per week)"): data.get("effort_seasons", 0),
+        ("open_meteo_archive", "archive: record cells (ERA5-Land)"): data.get("cells_planned", 0),
     })  # fmt: skip
 
 

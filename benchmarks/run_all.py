@@ -96,6 +96,20 @@ def summary_rows(refresh: dict, build: dict, dd: dict) -> list[str]:
     return rows
 
 
+def emergence_rows(em: dict) -> list[str]:
+    """Summary rows of ``bench_emergence.py`` (a non-Portland place: first build and the next day's refresh)."""
+    if not em:
+        return []
+    rows = []
+    for label, what in (("first_build", "first build"), ("next_day", "next day's refresh")):
+        r, m = em[label], em["minimum"][label]
+        rows.append(f"| requests, emergence science of {em['place']}, {what} | {r['total']} ({r['seconds']:.0f} s) "
+                    f"| minimum {sum(m.values())} ({verdict(r['total'] <= sum(m.values()))}) |")  # fmt: skip
+    rows.append(f"| requests, emergence science, warm rerun the same day | {em['warm_rerun']['total']} | 0 "
+                f"({verdict(em['warm_rerun']['total'] == 0)}) |")  # fmt: skip
+    return rows
+
+
 def over_minimum(refresh: dict) -> list[str]:
     """Endpoints where the cold refresh asked more than the minimum, with the known reason."""
     if not refresh:
@@ -105,6 +119,8 @@ def over_minimum(refresh: dict) -> list[str]:
         "weeks long) instead of one request spanning every year at once: more requests, far fewer "
         "location-days (Open-Meteo weighs a request by locations x days x variables)",
         "observations": "more pages than one per month of the window",
+        "archive: record cells (ERA5-Land)": "the cells are asked per season and month of last sighting, to keep "
+        "Open-Meteo's request weight (locations x days) low, not the request count",
         "species_counts": "more pages than one per month of the window",
     }
     cold, minimum = refresh["cold"]["requests"], refresh["inprocess"]["minimum"]
@@ -126,7 +142,9 @@ MINIMUM_NOTE = (
     "week window touches (iNaturalist's month and day filters combine as a cross product), ceil(n/200) "
     "observation pages and ceil(k/500) species-count pages, plus ceil(k/500) for this year; one "
     "week-of-year histogram per taxon the species page shows (the endpoint takes one taxon); ceil(ids/30) "
-    "taxa lookups; ceil(cells/100) archive requests for the weather at every sighting cell over one span."
+    "taxa lookups; ceil(cells/100) archive requests for the weather at every sighting cell over one span; "
+    "for the emergence science ceil(n/200) pages of the place's record, one observer-effort histogram per "
+    "season it holds, and its ERA5-Land cells' requests as planned."
 )
 
 
@@ -178,7 +196,8 @@ def main() -> None:
     refresh_text, refresh = run_script("bench_refresh.py")
     build_text, build = run_script("bench_build.py", "--places", "1,3" if args.quick else "1,3,10")
     dd_text, dd = run_script("bench_degree_days.py")
-    rows = summary_rows(refresh, build, dd)
+    em_text, em = run_script("bench_emergence.py")
+    rows = summary_rows(refresh, build, dd) + emergence_rows(em)
     over = over_minimum(refresh)
     print("\n".join(rows + [""] + over))
     write_results(
@@ -186,6 +205,7 @@ def main() -> None:
             ("Requests per refresh (one place)", refresh_text),
             ("Build times, memory, places", build_text),
             ("Degree days", dd_text),
+            ("Emergence science of a place that is not Portland", em_text),
         ],
         rows,
         machine,

@@ -18,7 +18,8 @@ from benchmarks import harness, refresh
 from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from tools.snapshot_server import add_manifest_routes, server_misses
 
-MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "bench_record", "run_all")
+MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "bench_record", "bench_emergence",
+           "run_all")
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -118,3 +119,17 @@ def test_over_minimum_lists_only_endpoints_off_the_minimum():
     }
     lines = over_minimum(refresh_figures)
     assert len(lines) == 1 and "sighting cells: 8 requests, minimum 1" in lines[0]
+
+
+def test_emergence_benchmark_names_what_each_request_was_for():
+    from benchmarks.bench_emergence import endpoint
+
+    assert endpoint("/inaturalist/observations", {"order_by": "id"}) == "record: pages"
+    assert endpoint("/inaturalist/observations", {"updated_since": "x"}) == "record: updates"
+    assert endpoint("/inaturalist/observations", {"only_id": "true"}) == "record: id census"
+    assert endpoint("/inaturalist/observations/histogram", {"interval": "year"}) == "record: per-year counts"
+    assert endpoint("/inaturalist/observations/histogram", {"interval": "week"}) == "effort: insects per week"
+    assert endpoint("/open_meteo_archive/archive", {"models": "era5_land"}) == "cells: ERA5-Land"
+    assert endpoint("/open_meteo_archive/archive", {}) == "place temperatures"
+    assert refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0)) == \
+        "archive: record cells (ERA5-Land)"

@@ -54,13 +54,17 @@ def add_manifest_routes(server: ReplayServer, snapshot_dir: Path | None = None, 
     (the request count and timing are what a benchmark needs; the values are Portland's).
     """
     folder, manifest = load_manifest(snapshot_dir)
+    routes = []
     for entry in manifest["responses"]:
         name, rel = base_of(entry["url"])
         params = dict(parse_qsl(urlsplit(entry["url"]).query, keep_blank_values=True))
         if any_place:
             params = {k: v for k, v in params.items() if not (k in LOCATION_PARAMS and "," not in v)}
-        reply = Reply(read_body(folder, entry), content_type=entry["content_type"])
-        server.add(f"/{name}{rel}", reply, params=params)
+        routes.append((f"/{name}{rel}", entry, params))
+    # a route matches every query holding its parameters and the last added is tried first, so the more specific
+    # ones go in last: the record's second page (its first page's query plus id_above) must not get the first page
+    for path, entry, params in sorted(routes, key=lambda r: len(r[2])):
+        server.add(path, Reply(read_body(folder, entry), content_type=entry["content_type"]), params=params)
     return len(manifest["responses"])
 
 

@@ -31,7 +31,7 @@ import nbformat
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.pages.context import place_folder
-from butterfly_lib.settings import PlaceSettings, Settings
+from butterfly_lib.settings import PlaceSettings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
 from butterfly_lib.site.run_folder import keep_failed, new_staging, pages_lock, publish
@@ -76,12 +76,18 @@ def _data_files(folder: Path, name: str) -> list[str]:
 
 
 def parameterized(notebook: Path, parameters: dict[str, Any], kernel_name: str) -> nbformat.NotebookNode:
-    """The notebook with papermill's injected-parameters cell after its ``parameters`` cell."""
+    """The notebook with papermill's injected-parameters cell (tagged ``remove-cell``, so no page shows it) after
+    its ``parameters`` cell."""
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(notebook))  # papermill's reader adds the metadata its injection expects
-    return parameterize_notebook(nb, parameters, report_mode=False, kernel_name=kernel_name, language="python")
+    nb = parameterize_notebook(nb, parameters, report_mode=False, kernel_name=kernel_name, language="python")
+    for cell in nb.cells:  # the injected cell is machinery: Quarto and the fallback drop cells tagged remove-cell
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    return nb
 
 
 class Kernel:
