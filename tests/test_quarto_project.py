@@ -134,9 +134,13 @@ def test_page_tables_carry_their_ids_where_quarto_does_not_read_them(tmp_path):
     frame = pd.DataFrame({"a": [1, 2]})
     html = str(html_table(frame, ["a"], caption="Derived values, 2026", label="derived", table_id="some_table"))
     assert 'id="some_table"' in html and table_hazards(html, tmp_path) == []
-    ids = re.findall(r'table_id="([^"]+)"', Path(page_tables.__file__).read_text())
-    assert sorted(ids) == ["emergence_table", "hindcast_table", "outlook_table", "species_table"]
+    ids = sorted(
+        i for f in Path(page_tables.__file__).parent.glob("*.py") for i in re.findall(r'table_id="([^"]+)"', f.read_text())
+    )
+    assert ids == ["emergence_status_table", "emergence_table", "hindcast_table", "outlook_table", "species_table"]
     assert all(ref_type(i) is None for i in ids)
+    with pytest.raises(ValueError, match="'emergence-table'.*cross-reference"):
+        html_table(frame, ["a"], caption="x", table_id="emergence-table")
 
 
 def _html_outputs(nb_path: Path) -> str:

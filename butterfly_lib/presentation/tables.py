@@ -7,10 +7,9 @@ left empty. Page-specific tables (species, outlook, emergence) live in ``page_ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-import re
 
 import numpy as np
 import pandas as pd

@@ -31,7 +31,7 @@ import nbformat
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.pages.context import place_folder
-from butterfly_lib.settings import PlaceSettings
+from butterfly_lib.settings import PlaceSettings, Settings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
 from butterfly_lib.site.run_folder import keep_failed, new_staging, pages_lock, publish
