@@ -87,8 +87,11 @@ def shortcodes(root: Path, source: Path) -> list[dict]:
         for m in _SHORTCODE.finditer(source.read_text()):
             name = m.group(1).split()[0]
             for ext in sorted((root / "_extensions").glob("**/_extension.yml")):
-                lua = [ext.parent / f for f in yaml.safe_load(ext.read_text())["contributes"].get("shortcodes", [])]
-                if not any(f"[\"{name}\"]" in f.read_text() for f in lua):
+                lua = [
+                    ext.parent / f
+                    for f in yaml.safe_load(ext.read_text())["contributes"].get("shortcodes", [])
+                ]
+                if not any(f'["{name}"]' in f.read_text() for f in lua):
                     continue
                 done = subprocess.run(
                     [pandoc_path(), "lua", str(harness), str(root), str(lua[0]), m.group(1)],
@@ -102,7 +105,10 @@ def shortcodes(root: Path, source: Path) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     if argv != ["render"]:
-        print(f"fake quarto: only `quarto render` of the whole project is simulated, not {argv}", file=sys.stderr)
+        print(
+            f"fake quarto: only `quarto render` of the whole project is simulated, not {argv}",
+            file=sys.stderr,
+        )
         return 2
     root = Path.cwd()
     config = yaml.safe_load((root / "_quarto.yml").read_text())

@@ -84,7 +84,11 @@ def read_tables(html: str, tmp: Path) -> list[dict[str, str]]:
     script = tmp / "read_tables.lua"
     script.write_text(_READ_TABLES, encoding="utf-8")
     done = subprocess.run(
-        [pandoc_path(), "lua", str(script)], input="\n".join(tables), capture_output=True, text=True, timeout=120
+        [pandoc_path(), "lua", str(script)],
+        input="\n".join(tables),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout or "[]")
@@ -99,9 +103,13 @@ def table_hazards(html: str, tmp: Path) -> list[str]:
         if kind is not None and kind != "tbl":
             hazards.append(f"table id {ident!r}: Quarto reads {kind!r} as its cross-reference type and warns")
         elif ident and caption:
-            hazards.append(f"table id {ident!r} with a caption: Quarto makes it a numbered cross-reference float")
+            hazards.append(
+                f"table id {ident!r} with a caption: Quarto makes it a numbered cross-reference float"
+            )
         if re.search(r"\{#[^}]*\}\s*$", caption):
-            hazards.append(f"caption {caption!r} ends with a {{#label}}: Quarto takes it as the table's label")
+            hazards.append(
+                f"caption {caption!r} ends with a {{#label}}: Quarto takes it as the table's label"
+            )
     return hazards
 
 
@@ -112,7 +120,9 @@ def gitignore_additions(root: Path) -> list[str]:
     """The lines ``ensureGitignore`` would add to ``root/.gitignore`` (it rewrites the file only when there are)."""
     path = root / ".gitignore"
     env = root / "env"
-    required = (["/env/"] if (env / "pyvenv.cfg").exists() or (env / "conda-meta").exists() else []) + QUARTO_IGNORE
+    required = (
+        ["/env/"] if (env / "pyvenv.cfg").exists() or (env / "conda-meta").exists() else []
+    ) + QUARTO_IGNORE
     if not path.exists():
         return required
     lines = [line.strip() for line in re.split(r"\r?\n", path.read_text(encoding="utf-8"))]

@@ -37,7 +37,9 @@ EXTENSION = PROJECT_ROOT / "_extensions" / "butterfly-cards"
 def _git(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=300, **kw)
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=300, **kw
+    )
 
 
 # ------------------------------------------------------------------ what Quarto reads before anything runs
@@ -48,7 +50,10 @@ def test_no_input_includes_a_file_a_build_writes():
     for pattern in q["project"]["render"]:
         for source in PROJECT_ROOT.glob(pattern):
             for written, target in listing_includes(source):
-                assert target.is_file() and "pages" not in target.relative_to(PROJECT_ROOT).parts, (source, written)
+                assert target.is_file() and "pages" not in target.relative_to(PROJECT_ROOT).parts, (
+                    source,
+                    written,
+                )
 
 
 def test_the_cards_extension_is_a_shortcode_quarto_loads():
@@ -102,7 +107,9 @@ def test_gitignore_is_as_quarto_leaves_it():
 
 def test_the_gitignore_rule_port_sees_what_quarto_would_add(tmp_path):
     (tmp_path / ".gitignore").write_text(".quarto/\n_site/\n")
-    assert gitignore_additions(tmp_path) == ["/.quarto/"]  # the form Quarto 1.7 appended to this project's file
+    assert gitignore_additions(tmp_path) == [
+        "/.quarto/"
+    ]  # the form Quarto 1.7 appended to this project's file
     (tmp_path / "_quarto.local").write_text("")
     (tmp_path / "env").mkdir()
     (tmp_path / "env" / "pyvenv.cfg").write_text("")
@@ -113,7 +120,11 @@ def test_the_gitignore_rule_port_sees_what_quarto_would_add(tmp_path):
 
 
 def test_quartos_ref_type_rule():
-    assert ref_type("emergence-table") == "emergence" and ref_type("tbl-x") == "tbl" and ref_type("Fig-1") == "fig"
+    assert (
+        ref_type("emergence-table") == "emergence"
+        and ref_type("tbl-x") == "tbl"
+        and ref_type("Fig-1") == "fig"
+    )
     assert ref_type("emergence_table") is None and ref_type("t2-x") is None and ref_type("-x") is None
 
 
@@ -121,7 +132,7 @@ def test_table_hazards_finds_what_quarto_would_label(tmp_path):
     bad = (
         '<table id="emergence-table"><caption>Windows</caption><tr><td>1</td></tr></table>'
         '<table id="plain_id"><caption>Caption</caption><tr><td>1</td></tr></table>'
-        '<table><caption>Windows {#tbl-windows}</caption><tr><td>1</td></tr></table>'
+        "<table><caption>Windows {#tbl-windows}</caption><tr><td>1</td></tr></table>"
     )
     found = table_hazards(bad, tmp_path)
     assert len(found) == 3, found
@@ -132,12 +143,22 @@ def test_page_tables_carry_their_ids_where_quarto_does_not_read_them(tmp_path):
     import pandas as pd
 
     frame = pd.DataFrame({"a": [1, 2]})
-    html = str(html_table(frame, ["a"], caption="Derived values, 2026", label="derived", table_id="some_table"))
+    html = str(
+        html_table(frame, ["a"], caption="Derived values, 2026", label="derived", table_id="some_table")
+    )
     assert 'id="some_table"' in html and table_hazards(html, tmp_path) == []
     ids = sorted(
-        i for f in Path(page_tables.__file__).parent.glob("*.py") for i in re.findall(r'table_id="([^"]+)"', f.read_text())
+        i
+        for f in Path(page_tables.__file__).parent.glob("*.py")
+        for i in re.findall(r'table_id="([^"]+)"', f.read_text())
     )
-    assert ids == ["emergence_status_table", "emergence_table", "hindcast_table", "outlook_table", "species_table"]
+    assert ids == [
+        "emergence_status_table",
+        "emergence_table",
+        "hindcast_table",
+        "outlook_table",
+        "species_table",
+    ]
     assert all(ref_type(i) is None for i in ids)
     with pytest.raises(ValueError, match="'emergence-table'.*cross-reference"):
         html_table(frame, ["a"], caption="x", table_id="emergence-table")
@@ -185,7 +206,9 @@ def fresh_clone(tmp_path_factory) -> Path:
     diff = _git("diff", "HEAD", "--binary", cwd=PROJECT_ROOT).stdout
     if diff.strip():
         _git("apply", "--whitespace=nowarn", "-", cwd=dest, input=diff)
-    new = _git("ls-files", "--others", "--exclude-standard", "-z", cwd=PROJECT_ROOT).stdout.decode().split("\0")
+    new = (
+        _git("ls-files", "--others", "--exclude-standard", "-z", cwd=PROJECT_ROOT).stdout.decode().split("\0")
+    )
     for rel in filter(None, new):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(PROJECT_ROOT / rel, dest / rel)
@@ -197,7 +220,9 @@ def fresh_clone(tmp_path_factory) -> Path:
 def _run_site(clone: Path, bin_dir: Path | None) -> subprocess.CompletedProcess:
     """``butterfly site --offline`` in the clone, with the clone's own package, and a PATH that has Quarto only
     where ``bin_dir`` provides it."""
-    path = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "quarto").exists()]
+    path = [
+        d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "quarto").exists()
+    ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("BUTTERFLY_")}
     env.update(PATH=os.pathsep.join(([str(bin_dir)] if bin_dir else []) + path), PYTHONPATH=str(clone))
     return subprocess.run(
@@ -220,7 +245,9 @@ def test_fresh_clone_quarto_render(fresh_clone):
     assert not (clone / "pages").exists()
     bin_dir = clone.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
-    (bin_dir / "quarto").write_text(f'#!/bin/sh\nexec "{sys.executable}" "{clone / "tests" / "fake_quarto.py"}" "$@"\n')
+    (bin_dir / "quarto").write_text(
+        f'#!/bin/sh\nexec "{sys.executable}" "{clone / "tests" / "fake_quarto.py"}" "$@"\n'
+    )
     (bin_dir / "quarto").chmod(0o755)
     done = _run_site(clone, bin_dir)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -232,8 +259,12 @@ def test_fresh_clone_quarto_render(fresh_clone):
         ["index.qmd"] + [f"pages/{p.name}.ipynb" for p in site_pages(clone) if p.name != "index"]
     )
     (cards,) = record["shortcodes"]
-    assert not cards["warnings"] and "bp-banner-offline" in cards["html"] and "Season progress" in cards["html"]
-    assert json.loads((clone / "pages" / "run.json").read_text())["mode"] == "snapshot"  # --offline reached it
+    assert (
+        not cards["warnings"] and "bp-banner-offline" in cards["html"] and "Season progress" in cards["html"]
+    )
+    assert (
+        json.loads((clone / "pages" / "run.json").read_text())["mode"] == "snapshot"
+    )  # --offline reached it
     assert "without encryption" not in done.stderr
     _assert_clean(clone)
 

@@ -38,7 +38,9 @@ def project(tmp_path) -> Path:
     for page in notebook_pages(tmp_path):
         cells = page_cells(page.name)
         if page.name == "forecast":
-            cells.append("if place == 'boise-idaho':\n    raise RuntimeError('no forecast recorded for Boise')")
+            cells.append(
+                "if place == 'boise-idaho':\n    raise RuntimeError('no forecast recorded for Boise')"
+            )
         write_notebook(tmp_path / "notebooks" / f"{page.name}.ipynb", cells)
     return tmp_path
 
@@ -128,11 +130,15 @@ def test_a_second_run_is_refused_while_one_runs(project):
 
 
 def test_a_lock_left_by_a_dead_run_is_taken_over(project):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     pid = int(dead.stdout)
     folder = run_folder(project / "pages")
     folder.mkdir()
-    (folder / "lock").write_text(json.dumps({"pid": pid, "host": "here", "started": "earlier", "command": "x"}))
+    (folder / "lock").write_text(
+        json.dumps({"pid": pid, "host": "here", "started": "earlier", "command": "x"})
+    )
     (folder / f"staging-{pid}-0").mkdir()
     lines: list[str] = []
     run_pages(choice(project), log=lines.append)

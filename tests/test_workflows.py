@@ -27,12 +27,15 @@ def test_publish_daily_and_manual_live_strict_with_cache_and_pages():
     assert any(u.startswith("actions/cache@") for u in uses)
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert "data/cache" in cache["with"]["path"] and cache["with"].get("restore-keys")
+    assert "data/record" in cache["with"]["path"]  # the observation records: costly to download again
     setup = next(s for s in steps if s.get("uses", "").startswith("quarto-dev/quarto-actions/setup@"))
     # the plain Quarto way: `quarto render` alone, its pre-render step runs the notebooks, strict (live or fail)
     render = next(s for s in steps if s.get("run", "").strip() == "quarto render")
     assert render["env"] == {"BUTTERFLY_STRICT": "1"}
     runs = [s.get("run", "") for s in steps]
-    assert not any("butterfly" in r for r in runs), "the notebooks run in Quarto's pre-render step, not before it"
+    assert not any("butterfly" in r for r in runs), (
+        "the notebooks run in Quarto's pre-render step, not before it"
+    )
     assert "BUTTERFLY_SKIP_RUN" not in (WF / "publish.yml").read_text()
     assert steps.index(cache) < steps.index(render) and steps.index(setup) < steps.index(render)
     install = next(s for s in steps if "pip install" in s.get("run", ""))

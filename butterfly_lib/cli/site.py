@@ -79,7 +79,9 @@ def site(args: argparse.Namespace) -> int:
     quarto = shutil.which("quarto")
     if quarto:
         print("butterfly site: quarto render (its pre-render step runs the notebooks)")
-        done = subprocess.run([quarto, "render"], cwd=settings.paths.root, env=quarto_environment(args), check=False)
+        done = subprocess.run(
+            [quarto, "render"], cwd=settings.paths.root, env=quarto_environment(args), check=False
+        )
         if done.returncode != 0:
             raise ButterflyError(f"quarto render failed with exit status {done.returncode}")
         return 0

@@ -123,7 +123,9 @@ def html_table(
     open_tr = {True: '<tr class="bp-highlight">', False: "<tr>"}
     rows = (
         [
-            open_tr[bool(flag)] + "".join(f"<td{lab}>{c}</td>" for lab, c in zip(labels, row, strict=True)) + "</tr>"
+            open_tr[bool(flag)]
+            + "".join(f"<td{lab}>{c}</td>" for lab, c in zip(labels, row, strict=True))
+            + "</tr>"
             for row, flag in zip(zip(*cells, strict=True), flags, strict=True)
         ]
         if cells
@@ -192,7 +194,9 @@ def sparkline(
             ticks.append(
                 f'<text x="{xm + 1:.1f}" y="{height + 9}" font-size="8" fill="#666">{MONTH_INITIALS[m]}</text>'
             )
-        axis = f'<line x1="1" y1="{height - 1}" x2="{width - 1}" y2="{height - 1}" stroke="#ccc"/>' + "".join(ticks)
+        axis = f'<line x1="1" y1="{height - 1}" x2="{width - 1}" y2="{height - 1}" stroke="#ccc"/>' + "".join(
+            ticks
+        )
         if v.max() > 0:
             peak = int(np.argmax(v)) * 7
             month = int(np.searchsorted(_MONTH_START_DAY, min(peak, 364), side="right")) - 1

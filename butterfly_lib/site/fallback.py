@@ -196,7 +196,9 @@ def published_files(pages_dir: Path) -> tuple[list[Path], list[Path]]:
     for page in record.get("pages", []):
         nb = Path(pages_dir) / str(page["notebook"])
         if not nb.is_file():
-            raise FileNotFoundError(f"{record_path} lists {page['notebook']}, which is missing: run `butterfly run`")
+            raise FileNotFoundError(
+                f"{record_path} lists {page['notebook']}, which is missing: run `butterfly run`"
+            )
         notebooks.append(nb)
         data += [nb.parent / f for f in page.get("data_files", []) if (nb.parent / f).suffix in DATA_SUFFIXES]
     if not notebooks:

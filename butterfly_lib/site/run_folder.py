@@ -96,7 +96,9 @@ def pages_lock(pages_dir: Path, log: Callable[[str], None] = print) -> Iterator[
         raise RunLocked(Path(pages_dir), owner) from None
     stale = _read_owner(handle)
     if stale.get("pid"):
-        log(f"butterfly run: taking over the lock of a run that ended without releasing it ({describe_owner(stale)})")
+        log(
+            f"butterfly run: taking over the lock of a run that ended without releasing it ({describe_owner(stale)})"
+        )
     _write_owner(handle)
     _clear_leftovers(folder, log)
     _held[key] = (handle, 1)

@@ -163,9 +163,15 @@ def built_site(offline_site) -> Path:
     return offline_site[1]
 
 
-_NBCONVERT_REQUIRE = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/require\.js/[^"]+"></script>')
-_NBCONVERT_WIDGETS = re.compile(r"<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>", re.S)
-_NBCONVERT_STATE = re.compile(r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S)
+_NBCONVERT_REQUIRE = re.compile(
+    r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/require\.js/[^"]+"></script>'
+)
+_NBCONVERT_WIDGETS = re.compile(
+    r"<script>\s*\(function\(\) \{\s*function addWidgetsRenderer\(\).*?</script>", re.S
+)
+_NBCONVERT_STATE = re.compile(
+    r'<script type="application/vnd\.jupyter\.widget-state\+json">.*?</script>\s*', re.S
+)
 
 
 def quarto_shaped(html: str, nb: dict) -> str:
@@ -193,7 +199,9 @@ def quarto_site(offline_site, tmp_path_factory) -> Path:
     shutil.copytree(site, out)
     for page in out.glob("pages/**/*.html"):
         nb = pages / page.relative_to(out / "pages").with_suffix(".ipynb")
-        page.write_text(quarto_shaped(page.read_text(encoding="utf-8"), json.loads(nb.read_text())), encoding="utf-8")
+        page.write_text(
+            quarto_shaped(page.read_text(encoding="utf-8"), json.loads(nb.read_text())), encoding="utf-8"
+        )
     return out
 
 

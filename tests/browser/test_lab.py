@@ -27,14 +27,18 @@ def _free_port() -> int:
 
 @pytest.fixture
 def lab(tmp_path):
-    pytest.importorskip("jupyterlab", reason="JupyterLab comes with the test extra (pip install -e '.[test]')")
+    pytest.importorskip(
+        "jupyterlab", reason="JupyterLab comes with the test extra (pip install -e '.[test]')"
+    )
     nb = json.loads((PROJECT_ROOT / "notebooks" / "sightings_map.ipynb").read_text())
     for cell in nb["cells"]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             cell["source"] = [line.replace("offline = None", "offline = True") for line in cell["source"]]
     (tmp_path / "sightings_map.ipynb").write_text(json.dumps(nb))
     port = _free_port()
-    data = tmp_path / "data"  # the bundled snapshot and records, with a cache and lab outputs of the test's own
+    data = (
+        tmp_path / "data"
+    )  # the bundled snapshot and records, with a cache and lab outputs of the test's own
     data.mkdir()
     for name in ("snapshot", "noaa", "upstream-site"):
         (data / name).symlink_to(PROJECT_ROOT / "data" / name)
@@ -123,4 +127,6 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     page.screenshot(path=str(shots / "jupyterlab-sightings-map.png"))
     context.close()
     assert errors == [], errors
-    assert (folder / "data" / "lab" / "sightings_map-sightings.csv").exists()  # git-ignored, not next to the notebook
+    assert (
+        folder / "data" / "lab" / "sightings_map-sightings.csv"
+    ).exists()  # git-ignored, not next to the notebook
