@@ -193,8 +193,9 @@ def offline_site(tmp_path_factory) -> tuple[Path, Path]:
     return tmp / "pages", tmp / "_site"
 
 
-#: what a build writes in the checkout; the suite must leave all of it as the user had it
-USER_OUTPUT = ("pages", "_site", ".butterfly-run", "data/lab")
+#: what a build writes in the checkout, and the places' observation records (costly to download again, and a
+#: test's simulated world must never land in them); the suite must leave all of it as the user had it
+USER_OUTPUT = ("pages", "_site", ".butterfly-run", "data/lab", "data/record")
 
 
 def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
@@ -210,8 +211,9 @@ def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _user_output_untouched():
-    """`make test` never rewrites what the user built: ``pages/``, ``_site/``, the run folder and ``data/lab/``
-    of the checkout are the same after the session as before (tests build into temporary folders)."""
+    """`make test` never rewrites what the user built: ``pages/``, ``_site/``, the run folder, ``data/lab/`` and
+    ``data/record/`` of the checkout are the same after the session as before (tests build into temporary
+    folders)."""
     from butterfly_lib.settings import PROJECT_ROOT
 
     before = _fingerprint(PROJECT_ROOT)
