@@ -42,8 +42,10 @@ bench: $(STAMP)
 snapshot: $(STAMP)
 	$(BIN)/python tools/build_snapshot.py
 
-# Generated output only. The request cache (data/cache/) and the places' observation records (data/record/) are
-# kept: they hold past years that never change and cost many requests to fetch again; `butterfly cache clear` (or
-# clear-expired) empties the cache, and deleting a folder of data/record/ makes the next run download that record anew.
+# Generated output only: the site, the executed pages, the run folder (lock, staging, last failed run), Quarto's
+# scratch folder and the tests' screenshots. The request cache (data/cache/) and the places' observation records
+# (data/record/) are kept: they hold past years that never change and cost many requests to fetch again; `butterfly
+# cache clear` (or clear-expired) empties the cache, and deleting a folder of data/record/ makes the next run
+# download that record anew.
 clean:
-	rm -rf _site site/_build test-output
+	rm -rf _site pages .butterfly-run .quarto site/_build test-output

@@ -563,8 +563,6 @@ class Settings:
     offline: bool = False
     strict: bool = False
     snapshot: date | None = None
-    #: ``BUTTERFLY_SKIP_RUN=1``: ``butterfly run`` keeps the pages just executed (Quarto's pre-render step)
-    skip_run: bool = False
     paths: Paths = field(default_factory=Paths)
     http: HttpSettings = field(default_factory=lambda: HttpSettings(Paths().cache_file))
     source: str = "defaults"
@@ -866,7 +864,6 @@ def load_settings(
         places=places,
         paths=paths,
         http=http,
-        skip_run=bool(_flag(env, "BUTTERFLY_SKIP_RUN")),
         source=site_path.name if site_path else "defaults",
     )
     env_offline = _flag(env, "BUTTERFLY_OFFLINE")
@@ -940,9 +937,13 @@ def offline_settings(s: Settings, *, explicit_cache: bool = False) -> Settings:
     return s.with_(offline=True, snapshot=snap, http=replace(s.http, offline=True, cache_file=cache))
 
 
-def child_environment(**extra: str) -> dict[str, str]:
-    """The environment for a child process the run starts (``quarto render``), with ``extra`` variables."""
-    return {**os.environ, **extra}
+def child_environment(path_first: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment for a child process the run starts (``quarto render``), with ``extra`` variables and
+    ``path_first`` (e.g. the folder of the ``butterfly`` command) at the front of ``PATH``."""
+    env = {**os.environ, **extra}
+    if path_first is not None:
+        env["PATH"] = os.pathsep.join([str(path_first), *filter(None, [env.get("PATH")])])
+    return env
 
 
 def parameter_names() -> tuple[str, ...]:

@@ -175,3 +175,54 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="session")
+def offline_site(tmp_path_factory) -> tuple[Path, Path]:
+    """``(pages, _site)``: the real page notebooks run offline from the bundled snapshot and the nbconvert
+    fallback site built from them, in a temporary folder, once per test session (the checkout's ``pages/`` and
+    ``_site/`` are the user's and stay untouched)."""
+    from butterfly_lib.settings import PROJECT_ROOT, load_settings
+    from butterfly_lib.site.fallback import build_site
+    from butterfly_lib.site.modes import choose_mode
+    from butterfly_lib.site.runner import run_pages
+
+    tmp = tmp_path_factory.mktemp("offline-site")
+    settings = load_settings(env={}, offline=True)
+    settings = settings.with_(
+        paths=replace(settings.paths, pages_dir=tmp / "pages"),
+        http=replace(settings.http, cache_file=tmp / "snapshot.sqlite"),
+    )
+    run_pages(choose_mode(settings, log=lambda _m: None), log=lambda _m: None)
+    build_site(PROJECT_ROOT, pages_dir=tmp / "pages", out_dir=tmp / "_site", log=lambda _m: None)
+    return tmp / "pages", tmp / "_site"
+
+
+#: what a build writes in the checkout, and the places' observation records (costly to download again, and a
+#: test's simulated world must never land in them); the suite must leave all of it as the user had it
+USER_OUTPUT = ("pages", "_site", ".butterfly-run", "data/lab", "data/record")
+
+
+def _fingerprint(root: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for name in USER_OUTPUT:
+        top = root / name
+        if top.exists():
+            for p in [top, *top.rglob("*")]:
+                st = p.lstat()
+                found[p.relative_to(root).as_posix()] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_output_untouched():
+    """`make test` never rewrites what the user built: ``pages/``, ``_site/``, the run folder, ``data/lab/`` and
+    ``data/record/`` of the checkout are the same after the session as before (tests build into temporary
+    folders)."""
+    from butterfly_lib.settings import PROJECT_ROOT
+
+    before = _fingerprint(PROJECT_ROOT)
+    yield
+    after = _fingerprint(PROJECT_ROOT)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"the test session changed the user's build output: {changed[:20]}"

@@ -908,7 +908,7 @@ def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, reques
         srv.add("/inaturalist/observations", Reply.json({"total_results": 0, "page": 1, "per_page": 200, "results": []}))
         s = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)  # the server plays back that day
         s = s.with_(
-            paths=replace(s.paths, pages_dir=tmp_path / "pages"),
+            paths=replace(s.paths, pages_dir=tmp_path / "pages", record_root=tmp_path / "record"),
             http=replace(s.http, cache_file=tmp_path / "cache.sqlite", endpoints=tuple(endpoints(srv).items()),
                          rate_limits=()),
         )  # fmt: skip
@@ -1100,7 +1100,7 @@ def test_a_southern_hemisphere_place_runs_end_to_end_with_its_seasons_from_1_jul
         s = load_settings(env={}, as_of=today, today=today)  # the world's forecast is issued on `today`
         s = s.with_(
             places=(hobart,),
-            paths=dataclass_replace(s.paths, pages_dir=tmp_path / "pages"),
+            paths=dataclass_replace(s.paths, pages_dir=tmp_path / "pages", record_root=tmp_path / "record"),
             http=dataclass_replace(s.http, cache_file=tmp_path / "cache.sqlite",
                                    endpoints=tuple(replay_endpoints(server).items()), rate_limits=()),
         )  # fmt: skip
@@ -1122,5 +1122,5 @@ def test_a_southern_hemisphere_place_runs_end_to_end_with_its_seasons_from_1_jul
     assert projection["date"].iloc[-1] == pd.Timestamp("2026-06-30")
     normals = pd.read_csv(pages / "degree_days-normals.csv")
     assert normals["mean"].iloc[0] < normals["mean"].iloc[-1] / 100  # day 1 is midwinter: next to nothing yet
-    cards = (pages / "_cards.md").read_text()
+    cards = (pages / "_cards.html").read_text()
     assert "since 1 July 2025" in cards and "since 1 January" not in cards

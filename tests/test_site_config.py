@@ -76,10 +76,16 @@ def test_quarto_does_not_execute_and_runs_the_runner_first():
     assert q["project"]["output-dir"] == "_site"
     assert q["execute"]["enabled"] is False and q["execute"]["freeze"] is False
     assert "index.qmd" in q["project"]["render"]
+    # the pages Quarto renders are exactly the runner's output folder, and nothing of the run folder
+    assert q["project"]["render"] == ["index.qmd", "pages/**/*.ipynb"]
 
 
-def test_index_includes_the_generated_cards():
-    assert "{{< include pages/_cards.md >}}" in (PROJECT_ROOT / "index.qmd").read_text()
+def test_index_shows_the_generated_cards_through_the_shortcode():
+    from butterfly_lib.site.index_cards import CARDS_FILE
+
+    text = (PROJECT_ROOT / "index.qmd").read_text()
+    assert f"{{{{< butterfly-cards pages/{CARDS_FILE} >}}}}" in text
+    assert "{{< include" not in text  # an include is expanded before the pre-render step has written pages/
 
 
 def test_default_site_yml_is_portland():
@@ -217,7 +223,7 @@ def _choice(root, names=("portland",)):
     return ModeChoice(s, "test")
 
 
-def test_failing_notebook_is_named_with_its_cell(tmp_path):
+def test_failing_notebook_is_named_with_its_cell_and_nothing_is_published(tmp_path):
     nbdir = tmp_path / "notebooks"
     write_notebook(nbdir / "good.ipynb", ["x = 1"])
     write_notebook(nbdir / "broken.ipynb", ["y = 2", "raise ValueError('the river is dry')", "z = 3"])
@@ -226,7 +232,10 @@ def test_failing_notebook_is_named_with_its_cell(tmp_path):
     msg = str(e.value)
     assert "broken.ipynb" in msg and "cell 4" in msg and "ValueError: the river is dry" in msg
     assert "raise ValueError" in msg and e.value.cell == 4
-    assert (tmp_path / "pages" / "good.ipynb").exists()
+    assert not (tmp_path / "pages").exists(), "a failed run publishes nothing"
+    failed = tmp_path / ".butterfly-run" / "failed"
+    assert "the partly executed notebook is .butterfly-run/failed/broken.ipynb" in msg  # relative to the project
+    assert (failed / "good.ipynb").exists() and (failed / "broken.ipynb").exists()
 
 
 def test_unknown_or_missing_page_is_refused_before_running(tmp_path):

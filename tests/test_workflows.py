@@ -27,13 +27,19 @@ def test_publish_daily_and_manual_live_strict_with_cache_and_pages():
     assert any(u.startswith("actions/cache@") for u in uses)
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert "data/cache" in cache["with"]["path"] and cache["with"].get("restore-keys")
-    assert any(u.startswith("quarto-dev/quarto-actions/setup@") for u in uses)
-    run = next(s for s in steps if s.get("run", "").strip().startswith("butterfly run"))
-    assert "--strict" in run["run"]  # live data or fail: never publish the offline snapshot
+    assert "data/record" in cache["with"]["path"]  # the observation records: costly to download again
+    setup = next(s for s in steps if s.get("uses", "").startswith("quarto-dev/quarto-actions/setup@"))
+    # the plain Quarto way: `quarto render` alone, its pre-render step runs the notebooks, strict (live or fail)
     render = next(s for s in steps if s.get("run", "").strip() == "quarto render")
-    assert render["env"]["BUTTERFLY_SKIP_RUN"] == "1"  # pages exist before Quarto scans the project
-    cache_at = uses.index(next(u for u in uses if u.startswith("actions/cache@")))
-    assert cache_at < steps.index(run) < steps.index(render)
+    assert render["env"] == {"BUTTERFLY_STRICT": "1"}
+    runs = [s.get("run", "") for s in steps]
+    assert not any("butterfly" in r for r in runs), (
+        "the notebooks run in Quarto's pre-render step, not before it"
+    )
+    assert "BUTTERFLY_SKIP_RUN" not in (WF / "publish.yml").read_text()
+    assert steps.index(cache) < steps.index(render) and steps.index(setup) < steps.index(render)
+    install = next(s for s in steps if "pip install" in s.get("run", ""))
+    assert steps.index(install) < steps.index(render)  # `butterfly` on PATH for the pre-render step
     assert any(u.startswith("actions/upload-pages-artifact@") for u in uses)
     deploy = _steps(wf["jobs"]["deploy"])
     assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy)
@@ -50,5 +56,11 @@ def test_test_workflow_runs_the_readme_test_command():
 
 def test_quarto_pre_render_is_the_runner():
     q = yaml.safe_load((ROOT / "_quarto.yml").read_text())
-    assert q["project"]["pre-render"].startswith("butterfly run")
+    assert q["project"]["pre-render"] == "butterfly run"
     assert q["execute"]["enabled"] is False and q["execute"]["freeze"] is False
+
+
+def test_readme_says_quarto_render_on_a_fresh_clone():
+    readme = (ROOT / "README.md").read_text()
+    assert "`quarto render`" in readme and "fresh clone" in readme
+    assert "BUTTERFLY_SKIP_RUN" not in readme and "7749" not in readme

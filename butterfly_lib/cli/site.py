@@ -2,10 +2,11 @@
 
 Look here for the command-line flags. ``butterfly run [--params site.yml] [--offline] [--strict] [--as-of DATE]
 [--only PAGE]`` executes the page notebooks into ``pages/``. ``butterfly site [--params ...] [--offline]
-[--strict]`` runs them, then ``quarto render`` when Quarto is on PATH, else the nbconvert fallback. The flags
-are the last layer of the run's settings (``butterfly_lib.settings.load_settings``): ``BUTTERFLY_STRICT=1``
-is ``--strict`` for runs started by ``quarto render``'s pre-render step, which passes no flags, and
-``BUTTERFLY_SKIP_RUN=1`` makes ``run`` a no-op when the pages were just executed.
+[--strict]`` builds ``_site/``: with Quarto on PATH it is plain ``quarto render`` (whose pre-render step is
+``butterfly run``), the flags handed down as their environment variables; without Quarto it runs the notebooks
+and then the nbconvert fallback, holding the pages' lock across both. The flags are the last layer of the run's
+settings (``butterfly_lib.settings.load_settings``): ``BUTTERFLY_STRICT=1`` is ``--strict`` for runs started by
+``quarto render``'s pre-render step, which passes no flags.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import subprocess
+import sysconfig
+from pathlib import Path
 
 from butterfly_lib.errors import ButterflyError
 from butterfly_lib.settings import Settings, child_environment, load_settings
 from butterfly_lib.site.modes import choose_mode
+from butterfly_lib.site.run_folder import pages_lock
 from butterfly_lib.site.runner import run_pages
 
 
@@ -50,33 +54,41 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     )
 
 
-def _execute(args: argparse.Namespace) -> Settings:
-    settings = settings_from_args(args)
-    choice = choose_mode(settings)
-    run_pages(choice, only=getattr(args, "only", None))
-    return choice.settings
-
-
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    if settings.skip_run:
-        print("butterfly run: BUTTERFLY_SKIP_RUN=1, keeping the pages already executed in pages/")
-        return 0
-    _execute(args)
+    choice = choose_mode(settings)
+    run_pages(choice, only=args.only)
     return 0
 
 
+def quarto_environment(args: argparse.Namespace) -> dict[str, str]:
+    """The flags of ``butterfly site`` as the variables the pre-render ``butterfly run`` reads, and this
+    installation's ``butterfly`` first on ``PATH`` (``make site`` runs it from .venv/bin without activating)."""
+    extra = {}
+    if args.offline:
+        extra["BUTTERFLY_OFFLINE"] = "1"
+    if args.strict:
+        extra["BUTTERFLY_STRICT"] = "1"
+    if args.params:
+        extra["BUTTERFLY_SITE"] = str(Path(args.params).resolve())
+    return child_environment(path_first=Path(sysconfig.get_path("scripts")), **extra)
+
+
 def site(args: argparse.Namespace) -> int:
-    settings = _execute(args)
+    settings = settings_from_args(args)  # bad flags or site.yml are refused before Quarto starts
     quarto = shutil.which("quarto")
     if quarto:
-        print("butterfly site: quarto render")
-        env = child_environment(BUTTERFLY_SKIP_RUN="1")  # pages were just executed; skip the pre-render run
-        done = subprocess.run([quarto, "render"], cwd=settings.paths.root, env=env, check=False)
+        print("butterfly site: quarto render (its pre-render step runs the notebooks)")
+        done = subprocess.run(
+            [quarto, "render"], cwd=settings.paths.root, env=quarto_environment(args), check=False
+        )
         if done.returncode != 0:
             raise ButterflyError(f"quarto render failed with exit status {done.returncode}")
         return 0
     from butterfly_lib.site.fallback import build_site
 
-    build_site(settings.paths.root, settings.paths.pages_dir)
+    with pages_lock(settings.paths.pages_dir):
+        choice = choose_mode(settings)
+        run_pages(choice)
+        build_site(settings.paths.root, settings.paths.pages_dir)
     return 0

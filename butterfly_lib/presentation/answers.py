@@ -50,7 +50,7 @@ def best_day_answer(
     *,
     units: str = "F",
     map_href: str = "sightings_map.html",
-    table_href: str = "#outlook-table",
+    table_href: str = "#outlook_table",
     window: str = "",
 ) -> Html:
     """ "Best day: Tue 16 Jun — sunny, 84 °F; look for Western Tiger Swallowtail, Lorquin's Admiral (where they

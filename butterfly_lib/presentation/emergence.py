@@ -289,7 +289,7 @@ def windows_table(rows: pd.DataFrame, *, caption: str = "", label: str = "") -> 
         links={"name": "url"},
         caption=caption,
         label=label,
-        table_id="emergence-table",
+        table_id="emergence_table",
     )
 
 
@@ -327,7 +327,7 @@ def statuses_table(statuses: pd.DataFrame, *, caption: str = "", label: str = ""
     t["seen"] = ["" if pd.isna(d) else f"{pd.Timestamp(d):%b} {pd.Timestamp(d).day}" for d in t["last_seen"]]
     return html_table(
         t, {"name": "species", "head": "today", "seen": "last seen here this season"}, links={"name": "url"},
-        caption=caption, label=label, table_id="emergence-status-table",
+        caption=caption, label=label, table_id="emergence_status_table",
     )  # fmt: skip
 
 
@@ -359,7 +359,7 @@ def hindcast_table(skill: pd.DataFrame, *, caption: str = "", label: str = "") -
         formats={"dd_mae_days": "{:.1f}", "calendar_mae_days": "{:.1f}", "difference_days": "{:+.1f}"},
         caption=caption,
         label=label,
-        table_id="hindcast-table",
+        table_id="hindcast_table",
     )
 
 

@@ -52,7 +52,7 @@ def species_table(
         highlight="seen_this_year",
         caption=caption,
         label=label,
-        table_id="species-table",
+        table_id="species_table",
     )
 
 
@@ -117,5 +117,5 @@ def outlook_table(
         highlight=highlight if highlight in t else None,
         caption=(caption + note).strip(),
         label=label,
-        table_id="outlook-table",
+        table_id="outlook_table",
     )

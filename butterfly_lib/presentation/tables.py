@@ -7,6 +7,7 @@ left empty. Page-specific tables (species, outlook, emergence) live in ``page_ta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,6 +17,9 @@ import pandas as pd
 from butterfly_lib.presentation.safe import Html, esc, img, link
 
 Formatter = str | Callable[[Any], str]
+
+#: Quarto's ``refType``: an id's letters before its first hyphen name a cross-reference type (``tbl-x``)
+_XREF_LIKE = re.compile(r"^[A-Za-z]+-")
 
 #: tables fill the column; on a phone (< 700 px) each row becomes a card: its first cell as the title, every
 #: other cell on its own line with its header as the label, so nothing hides behind a sideways scroll
@@ -84,7 +88,16 @@ def html_table(
     ("simulated"/"derived") adds a visible badge to the caption. Put the columns a reader needs first: on a
     phone each row is a card led by its first cell. Quarto is told to leave the table as built
     (``data-quarto-disable-processing``): parsed into a Pandoc table it would lose the cells' labels and classes.
+    ``table_id`` goes on a ``div`` around the table, never on the table, and may not start with letters and a
+    hyphen: should Quarto parse the table after all, a captioned table with an id becomes a numbered
+    cross-reference float, and a ``name-...`` id is read as the cross-reference type ``name`` (a warning when it
+    is not ``tbl``).
     """
+    if _XREF_LIKE.match(table_id):
+        raise ValueError(
+            f"html_table: table_id {table_id!r} reads as a Quarto cross-reference label ('<type>-...'); "
+            "use letters, digits and underscores, e.g. 'outlook_table'"
+        )
     cols = dict(columns) if isinstance(columns, Mapping) else {c: c for c in columns}
     links, images, raw, formats = links or {}, images or {}, raw or {}, formats or {}
     missing = [c for c in [*cols, *links.values(), *images.values()] if c not in frame.columns]
@@ -110,7 +123,9 @@ def html_table(
     open_tr = {True: '<tr class="bp-highlight">', False: "<tr>"}
     rows = (
         [
-            open_tr[bool(flag)] + "".join(f"<td{lab}>{c}</td>" for lab, c in zip(labels, row, strict=True)) + "</tr>"
+            open_tr[bool(flag)]
+            + "".join(f"<td{lab}>{c}</td>" for lab, c in zip(labels, row, strict=True))
+            + "</tr>"
             for row, flag in zip(zip(*cells, strict=True), flags, strict=True)
         ]
         if cells
@@ -119,13 +134,14 @@ def html_table(
     cap = ""
     if caption or label:
         cap = f"<caption>{esc(caption)}{kind_label(label)}</caption>"
-    ident = f' id="{esc(table_id)}"' if table_id else ""
     body = "".join(rows) or f'<tr><td colspan="{len(cols)}">(no rows)</td></tr>'
-    return Html(
-        f'{TABLE_CSS}<table class="bp-table"{ident} data-quarto-disable-processing="true">{cap}'
-        f"<thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
+    table = (
+        f'<table class="bp-table" data-quarto-disable-processing="true">{cap}'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+    if table_id:
+        table = f'<div class="bp-table-wrap" id="{esc(table_id)}">{table}</div>'
+    return Html(TABLE_CSS + table)
 
 
 def _unescaped(values: pd.Series, fmt: Formatter | None) -> list[Any]:
@@ -178,7 +194,9 @@ def sparkline(
             ticks.append(
                 f'<text x="{xm + 1:.1f}" y="{height + 9}" font-size="8" fill="#666">{MONTH_INITIALS[m]}</text>'
             )
-        axis = f'<line x1="1" y1="{height - 1}" x2="{width - 1}" y2="{height - 1}" stroke="#ccc"/>' + "".join(ticks)
+        axis = f'<line x1="1" y1="{height - 1}" x2="{width - 1}" y2="{height - 1}" stroke="#ccc"/>' + "".join(
+            ticks
+        )
         if v.max() > 0:
             peak = int(np.argmax(v)) * 7
             month = int(np.searchsorted(_MONTH_START_DAY, min(peak, 364), side="right")) - 1

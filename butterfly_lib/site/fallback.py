@@ -1,15 +1,18 @@
 """The site without Quarto: ``_site/`` built with nbconvert from the executed notebooks in ``pages/``.
 
 Look here when Quarto is not installed (as on machines that cannot install it). ``build_site`` exports every
-executed page (the first place's and each further place's section) with nbconvert's HTML exporter (code hidden;
-cells tagged ``remove-cell``/``remove-code``/``remove-output``, and papermill's parameter cells, removed by the
-TagRemovePreprocessor as Quarto removes them; widget state kept, so ipyleaflet maps render), adds the navbar of ``_quarto.yml``, renders ``index.qmd`` as the
-landing page (front matter title, ``{{< include >}}`` resolved, markdown with mistune), copies each page's data
-files next to it, and prints that the fallback was used.
+executed page that ``pages/run.json`` lists (the first place's and each further place's section; nothing else in
+the folder is published) with nbconvert's HTML exporter (code hidden; cells tagged
+``remove-cell``/``remove-code``/``remove-output``, and papermill's parameter cells, removed by the
+TagRemovePreprocessor as Quarto removes them; widget state kept, so ipyleaflet maps render), adds the navbar of
+``_quarto.yml``, renders ``index.qmd`` as the landing page (front matter title, the ``butterfly-cards`` shortcode
+and ``{{< include >}}`` resolved as Quarto does, markdown with mistune), copies each page's data files next to
+it, and prints that the fallback was used.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,6 +25,7 @@ import yaml
 from butterfly_lib.presentation.safe import esc
 from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.navigation import Page, site_pages, site_title
+from butterfly_lib.site.runner import RUN_RECORD
 
 DATA_SUFFIXES = (".csv", ".json")
 NAV_CSS = """<style>
@@ -128,30 +132,41 @@ def _front_matter(text: str) -> tuple[dict, str]:
 
 
 _INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
+#: ``_extensions/butterfly-cards/cards.lua``: the generated cards file, shown as raw HTML
+_CARDS = re.compile(r"\{\{<\s*butterfly-cards(?:\s+\"?([^\s\">]+)\"?)?\s*>\}\}")
+CARDS_DEFAULT = "pages/_cards.html"
+CARDS_MISSING = "<p><em>The cards appear once <code>butterfly run</code> has run.</em></p>"
 _RAW_HTML = re.compile(r"^```\{=html\}\n(.*?)\n```\s*$", flags=re.S | re.M)
 
 
 def render_index(root: Path, pages: list[Page], title: str, pages_dir: Path | None = None) -> str:
-    """``index.qmd`` as HTML: includes resolved (``pages/...`` from ``pages_dir``), raw-HTML blocks passed
-    through, links to sources -> .html."""
+    """``index.qmd`` as HTML: includes and the ``butterfly-cards`` shortcode resolved (``pages/...`` from
+    ``pages_dir``), raw-HTML blocks passed through, links to sources -> .html."""
     import mistune
 
     meta, text = _front_matter((root / "index.qmd").read_text())
 
+    def resolve(rel: str) -> Path:
+        return (pages_dir / rel[len("pages/") :]) if pages_dir and rel.startswith("pages/") else root / rel
+
     def include(m: re.Match) -> str:
-        rel = m.group(1)
-        path = (pages_dir / rel[len("pages/") :]) if pages_dir and rel.startswith("pages/") else root / rel
+        path = resolve(m.group(1))
         return path.read_text() if path.exists() else f"<p><i>Missing include: {esc(m.group(1))}</i></p>"
 
-    text = _INCLUDE.sub(include, text)
     raw: list[str] = []
 
-    def stash(m: re.Match) -> str:
-        raw.append(m.group(1))
+    def stash(html: str) -> str:
+        raw.append(html)
         return f"\n\nBPRAWHTML{len(raw) - 1}\n\n"
 
-    text = _RAW_HTML.sub(stash, text)
-    body = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text)
+    def cards(m: re.Match) -> str:
+        path = resolve(m.group(1) or CARDS_DEFAULT)
+        return stash(path.read_text(encoding="utf-8") if path.exists() else CARDS_MISSING)
+
+    text = _INCLUDE.sub(include, text)
+    text = _CARDS.sub(cards, text)
+    text = _RAW_HTML.sub(lambda m: stash(m.group(1)), text)
+    body = str(mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text))
     for i, block in enumerate(raw):
         body = body.replace(f"<p>BPRAWHTML{i}</p>", block)
     body = re.sub(r'href="([^":]+)\.(?:ipynb|qmd)"', r'href="\1.html"', body)
@@ -166,6 +181,31 @@ def render_index(root: Path, pages: list[Page], title: str, pages_dir: Path | No
     )
 
 
+def published_files(pages_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The executed notebooks and data files that ``pages_dir/run.json`` lists (and run.json itself): what the
+    run made, and nothing else that may lie in the folder."""
+    record_path = Path(pages_dir) / RUN_RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        raise FileNotFoundError(
+            f"no readable {record_path}: run `butterfly run` first (it executes the pages and lists them there)"
+        ) from None
+    notebooks: list[Path] = []
+    data: list[Path] = [record_path]
+    for page in record.get("pages", []):
+        nb = Path(pages_dir) / str(page["notebook"])
+        if not nb.is_file():
+            raise FileNotFoundError(
+                f"{record_path} lists {page['notebook']}, which is missing: run `butterfly run`"
+            )
+        notebooks.append(nb)
+        data += [nb.parent / f for f in page.get("data_files", []) if (nb.parent / f).suffix in DATA_SUFFIXES]
+    if not notebooks:
+        raise FileNotFoundError(f"{record_path} lists no executed pages: run `butterfly run` first")
+    return notebooks, data
+
+
 def build_site(
     root: Path = PROJECT_ROOT,
     pages_dir: Path | None = None,
@@ -176,8 +216,7 @@ def build_site(
     root = Path(root)
     pages_dir = Path(pages_dir or root / "pages")
     out_dir = Path(out_dir or root / "_site")
-    if not pages_dir.is_dir() or not any(pages_dir.rglob("*.ipynb")):
-        raise FileNotFoundError(f"no executed notebooks in {pages_dir}: run `butterfly run` first")
+    notebooks, data_files = published_files(pages_dir)
     pages, title = site_pages(root), site_title(root)
     titles = {p.name: p.title for p in pages}
     if out_dir.exists():
@@ -185,9 +224,7 @@ def build_site(
     out_dir.mkdir(parents=True)
     written: list[Path] = []
     data: list[Path] = []
-    for nb in sorted(pages_dir.rglob("*.ipynb")):
-        if any(part.startswith((".", "_")) for part in nb.relative_to(pages_dir).parts):
-            continue  # checkpoints and scratch
+    for nb in notebooks:
         rel_html = (Path("pages") / nb.relative_to(pages_dir)).with_suffix(".html")
         target = out_dir / rel_html
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -199,12 +236,11 @@ def build_site(
         target.write_text(html, encoding="utf-8")
         written.append(target)
         log(f"  fallback: {rel_html}")
-    for f in sorted(pages_dir.rglob("*")):
-        if f.is_file() and f.suffix in DATA_SUFFIXES and not f.name.startswith((".", "_")):
-            dest = out_dir / "pages" / f.relative_to(pages_dir)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(f, dest)
-            data.append(dest)
+    for f in data_files:
+        dest = out_dir / "pages" / f.relative_to(pages_dir)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(f, dest)
+        data.append(dest)
     index = out_dir / "index.html"
     index.write_text(render_index(root, pages, title, pages_dir), encoding="utf-8")
     written.insert(0, index)

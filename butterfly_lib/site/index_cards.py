@@ -1,14 +1,15 @@
-"""The landing page's cards, built from the pages' ``*-summary.json`` files into an include for ``index.qmd``.
+"""The landing page's cards, built from the pages' ``*-summary.json`` files into an HTML fragment for ``index.qmd``.
 
-Look here to change what the home page shows. ``write_cards(pages_dir)`` writes ``pages/_cards.md`` (a raw-HTML
-block that ``index.qmd`` pulls in with ``{{< include pages/_cards.md >}}``; Quarto skips files starting with
-``_``). First the answer a reader acts on (the best day, its weather and the species to look for, with a link
-to where they were seen), then the offline banner in snapshot mode (one line, details folded), then per place:
-season progress (degree days against normal, days ahead/behind), the best days ahead, species flying now (seen
-around this date in past years, from the species page, each count with its time frame and this year's count
-beside it) and species expected soon (predicted this year by the emergence page, leaving out any species
-already listed as flying: each species has one status), with links to the pages and their data. Every date
-carries its weekday; every value is escaped; a card whose summary is missing says which page did not produce it.
+Look here to change what the home page shows. ``write_cards(pages_dir)`` writes ``pages/_cards.html``, which
+``index.qmd`` shows with the ``{{< butterfly-cards pages/_cards.html >}}`` shortcode (``_extensions/butterfly-cards``
+under Quarto, ``fallback.render_index`` without; Quarto skips files starting with ``_`` as inputs). First the
+answer a reader acts on (the best day, its weather and the species to look for, with a link to where they were
+seen), then the offline banner in snapshot mode (one line, details folded), then per place: season progress
+(degree days against normal, days ahead/behind), the best days ahead, species flying now (seen around this date
+in past years, from the species page, each count with its time frame and this year's count beside it) and
+species expected soon (predicted this year by the emergence page, leaving out any species already listed as
+flying: each species has one status), with links to the pages and their data. Every date carries its weekday;
+every value is escaped; a card whose summary is missing says which page did not produce it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from butterfly_lib.presentation.words import as_date, day, day_range, plural
 from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.navigation import notebook_pages
 
-CARDS_FILE = "_cards.md"
+CARDS_FILE = "_cards.html"
 CARDS_CSS = """<style>
 .bp-cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:14px;margin:12px 0 24px}
 .bp-card{border:1px solid #d6dbe1;border-radius:8px;padding:12px 14px;background:#fff}
@@ -259,7 +260,7 @@ def place_answer(folder: Path, prefix: str, units: str = "F") -> str:
     return str(
         best_day_answer(
             fc.get("best_days", []), (sp or {}).get("flying_now", [])[:3], units=units,
-            map_href=f"{prefix}sightings_map.html", table_href=f"{prefix}forecast.html#outlook-table",
+            map_href=f"{prefix}sightings_map.html", table_href=f"{prefix}forecast.html#outlook_table",
             window=window,
         )  # fmt: skip
     )
@@ -307,17 +308,19 @@ def best_place_days(folders: dict[str, Path], top: int = 5) -> str:
     )
 
 
-def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
-    """The whole include: banner (snapshot mode), then a section per place of ``pages/run.json``."""
+def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT, link_base: str | None = None) -> str:
+    """The whole fragment: banner (snapshot mode), then a section per place of ``pages/run.json``. Links start
+    with ``link_base`` (default: the path from ``root`` to ``pages_dir``, or ``pages/``)."""
     pages_dir = Path(pages_dir)
     record_path = pages_dir / "run.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else {}
     places = record.get("places") or [{"name": "", "folder": "."}]
-    rel = Path(pages_dir).resolve()
-    try:
-        base = rel.relative_to(Path(root).resolve()).as_posix() + "/"
-    except ValueError:
-        base = "pages/"
+    if link_base is None:
+        try:
+            link_base = pages_dir.resolve().relative_to(Path(root).resolve()).as_posix() + "/"
+        except ValueError:
+            link_base = "pages/"
+    base = link_base
     parts = [CARDS_CSS]
     folders = {
         p["name"]: (pages_dir if p["folder"] == "." else pages_dir / p["folder"]) for p in places
@@ -345,11 +348,10 @@ def cards_html(pages_dir: Path, root: Path = PROJECT_ROOT) -> str:
     return "\n".join(parts)
 
 
-def write_cards(pages_dir: Path, root: Path = PROJECT_ROOT) -> Path:
-    """Write ``pages/_cards.md`` and return its path."""
+def write_cards(pages_dir: Path, root: Path = PROJECT_ROOT, link_base: str | None = None) -> Path:
+    """Write ``pages/_cards.html`` (see ``cards_html``) and return its path."""
     pages_dir = Path(pages_dir)
     pages_dir.mkdir(parents=True, exist_ok=True)
-    html = cards_html(pages_dir, root)
     path = pages_dir / CARDS_FILE
-    path.write_text("```{=html}\n" + html.replace("\n```", "\n ```") + "\n```\n")
+    path.write_text(cards_html(pages_dir, root, link_base) + "\n", encoding="utf-8")
     return path

@@ -5,10 +5,15 @@ Look here for where executed pages land and how failures are reported. The first
 written to a temporary JSON file and handed to every notebook as its ``settings_file`` parameter (papermill's
 parameter injection), with the notebook's ``place``: each kernel works with exactly the run's settings, and
 nothing travels through environment variables. All notebooks of a run execute in **one** Jupyter kernel
-(nbclient with a shared kernel manager), so the imports happen once and the pages share the run's
-``Products`` (the season, the profiles) instead of computing them again. A failing notebook stops the run with
-``PageFailed`` naming the notebook, the place and the cell. Afterwards ``pages/run.json`` records the mode and
-every page's data files, and the landing page's cards are rebuilt (``index_cards``).
+(nbclient with a shared kernel manager, over IPC sockets rather than TCP), so the imports happen once and the
+pages share the run's ``Products`` (the season, the profiles) instead of computing them again.
+
+One run owns ``pages/`` (``run_folder``): it takes the lock, executes into a staging folder and, when every page
+succeeded, writes ``run.json`` (mode, places, every page and its data files) and the landing page's cards
+(``index_cards``) there and swaps the folder in. A failing notebook stops the run with ``PageFailed`` naming
+the notebook, the place and the cell; ``pages/`` stays as it was and the partly executed notebook is kept in
+``.butterfly-run/failed/``. ``--only PAGE`` re-runs one page on a copy of the current pages, and is refused when
+those pages come from another mode, snapshot or set of places: the landing page would otherwise mix them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +31,10 @@ import nbformat
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.pages.context import place_folder
-from butterfly_lib.settings import PlaceSettings
+from butterfly_lib.settings import PlaceSettings, Settings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
+from butterfly_lib.site.run_folder import keep_failed, new_staging, pages_lock, publish
 
 RUN_RECORD = "run.json"
 #: seconds one cell may run before the run is stopped (a live cold run of the map page takes the longest)
@@ -91,8 +97,16 @@ class Kernel:
         from jupyter_client.manager import KernelManager
 
         self.kernel_name = kernel_name
-        self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(cwd=str(cwd) if cwd else None, extra_arguments=["--HistoryManager.enabled=False"])
+        # IPC: Unix sockets in a private folder (mode 0700), not TCP ports. Over TCP every kernel warns that its
+        # traffic is unencrypted, and a local run has no reason to open ports. The socket path is absolute since
+        # the kernel runs in another working folder than this process.
+        self._sockets = tempfile.TemporaryDirectory(prefix="butterfly-kernel-")
+        self.km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(self._sockets.name) / "k"))
+        try:
+            self.km.start_kernel(cwd=str(cwd) if cwd else None, extra_arguments=["--HistoryManager.enabled=False"])
+        except BaseException:
+            self._sockets.cleanup()
+            raise
 
     def execute(self, nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
         from nbclient import NotebookClient
@@ -108,14 +122,24 @@ class Kernel:
                 client.kc.stop_channels()
 
     def close(self) -> None:
-        if self.km.has_kernel:
-            self.km.shutdown_kernel(now=True)
+        try:
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
+        finally:
+            self._sockets.cleanup()
 
     def __enter__(self) -> Kernel:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Failed(Exception):
+    """A page raised inside the staging folder; turned into ``PageFailed`` once the folder has moved."""
+
+    def __init__(self, exc: Exception, nb: nbformat.NotebookNode, notebook: Path, output: Path, place: PlaceSettings):
+        self.exc, self.nb, self.notebook, self.output, self.place = exc, nb, notebook, output, place
 
 
 def run_pages(
@@ -128,9 +152,10 @@ def run_pages(
     log: Callable[[str], None] = print,
 ) -> RunResult:
     """Execute the pages (navbar order of ``_quarto.yml`` unless ``page_names``) for every place of the run's
-    settings (``choice.settings``).
+    settings (``choice.settings``) and publish them into ``settings.paths.pages_dir``.
 
-    Raises ``InvalidInput`` for an unknown ``only`` or a missing notebook, ``PageFailed`` when a cell raises.
+    Raises ``InvalidInput`` for an unknown ``only``, a missing notebook or an ``only`` run that would mix modes,
+    ``RunLocked`` while another run owns the pages, ``PageFailed`` when a cell raises (nothing is published).
     """
     settings = choice.settings
     root = settings.paths.root
@@ -145,11 +170,52 @@ def run_pages(
     if missing:
         raise InvalidInput("page", missing[0], f"a notebook in {notebooks_dir} (missing: {', '.join(missing)})")
 
-    total = len(names) * len(settings.places)
-    log(f"butterfly run: {choice.name} mode ({choice.reason}); {total} page(s) for {len(settings.places)} place(s)")
+    with pages_lock(pages_dir, log):
+        previous = read_run_record(pages_dir)
+        if only is not None:
+            refuse_mixed_run(previous, choice, only)
+        total = len(names) * len(settings.places)
+        log(f"butterfly run: {choice.name} mode ({choice.reason}); {total} page(s) for {len(settings.places)} place(s)")
+        start = time.monotonic()
+        staging = new_staging(pages_dir, seed=only is not None)
+        staged = settings.with_(paths=replace(settings.paths, pages_dir=staging))
+        try:
+            done = _execute(staged, names, notebooks_dir, kernel_name, total, log)
+        except _Failed as f:
+            failed = keep_failed(staging, pages_dir)
+            raise _page_failed(f.exc, f.nb, f.notebook, failed / f.output.relative_to(staging), f.place, root) from f.exc
+        except BaseException:
+            keep_failed(staging, pages_dir)
+            raise
+        result = RunResult(choice=choice, pages=done, pages_dir=staging, seconds=time.monotonic() - start)
+        write_run_record(result, previous=previous if only is not None else None)
+        from butterfly_lib.site.index_cards import write_cards
+
+        write_cards(staging, root=root, link_base=link_base(pages_dir, root))
+        publish(staging, pages_dir)
+    for run in done:
+        run.notebook = pages_dir / run.notebook.relative_to(staging)
+    result.pages_dir = pages_dir
+    log(
+        f"butterfly run: {len(done)} page(s) in {result.seconds:.1f} s, published to {_rel(pages_dir, root)} "
+        f"(run.json, landing-page cards)"
+    )
+    log("requests by source (network requests, cache hits, stale copies served, errors, bytes, seconds):")
+    log(request_table(done))
+    return result
+
+
+def _execute(
+    settings: Settings,
+    names: list[str],
+    notebooks_dir: Path,
+    kernel_name: str,
+    total: int,
+    log: Callable[[str], None],
+) -> list[PageRun]:
+    """Run ``names`` for every place into ``settings.paths.pages_dir`` (the staging folder) in one kernel."""
+    pages_dir = settings.paths.pages_dir
     done: list[PageRun] = []
-    start = time.monotonic()
-    pages_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="butterfly-run-") as tmp:
         settings_file = Path(tmp) / "settings.json"
         settings_file.write_text(settings.to_json(), encoding="utf-8")
@@ -167,20 +233,61 @@ def run_pages(
                         kernel.execute(nb)
                     except Exception as exc:
                         nbformat.write(nb, str(output))
-                        raise _page_failed(exc, nb, notebook, output, place, root) from exc
+                        raise _Failed(exc, nb, notebook, output, place) from exc
                     nbformat.write(nb, str(output))
                     run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
                     done.append(run)
                     log(f"    done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
-    result = RunResult(choice=choice, pages=done, pages_dir=pages_dir, seconds=time.monotonic() - start)
-    write_run_record(result)
-    from butterfly_lib.site.index_cards import write_cards
+    return done
 
-    cards = write_cards(pages_dir, root=root)
-    log(f"butterfly run: {len(done)} page(s) in {result.seconds:.1f} s; index cards -> {cards}")
-    log("requests by source (network requests, cache hits, stale copies served, errors, bytes, seconds):")
-    log(request_table(done))
-    return result
+
+def link_base(pages_dir: Path, root: Path) -> str:
+    """How the landing page (at the site's root) reaches the pages: ``pages/`` unless they live elsewhere in
+    the project."""
+    try:
+        return Path(pages_dir).resolve().relative_to(Path(root).resolve()).as_posix() + "/"
+    except ValueError:
+        return "pages/"
+
+
+def read_run_record(pages_dir: Path) -> dict[str, Any] | None:
+    """``pages/run.json`` of the run that made the current pages, or None (no run yet, or unreadable)."""
+    try:
+        record = json.loads((Path(pages_dir) / RUN_RECORD).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _places(settings: Settings) -> list[dict[str, str]]:
+    return [{"name": p.name, "folder": "." if i == 0 else p.slug} for i, p in enumerate(settings.places)]
+
+
+def refuse_mixed_run(previous: dict[str, Any] | None, choice: ModeChoice, only: str) -> None:
+    """``--only`` adds one page to the current pages: refused when they are of another mode, snapshot or set of
+    places, since the landing page's cards (read from every page) would then mix them."""
+    if previous is None:
+        return
+    settings = choice.settings
+    snapshot = settings.snapshot.isoformat() if settings.snapshot else None
+    theirs = f"a {previous.get('mode')} run" + (
+        f" of the snapshot of {previous['snapshot_as_of']}" if previous.get("snapshot_as_of") else ""
+    )
+    ours = f"a {choice.name} run" + (f" of the snapshot of {snapshot}" if snapshot else "")
+    if previous.get("mode") != choice.name or previous.get("snapshot_as_of") != snapshot:
+        raise InvalidInput(
+            "--only", only,
+            f"a page of the same mode as the current pages, which are {theirs} while this is {ours}; run every "
+            "page (`butterfly run` without --only) to change the mode",
+        )  # fmt: skip
+    theirs_places = [{"name": p.get("name"), "folder": p.get("folder")} for p in previous.get("places", [])]
+    if theirs_places != _places(settings):
+        names = ", ".join(str(p["name"]) for p in theirs_places) or "none"
+        raise InvalidInput(
+            "--only", only,
+            f"a page of the places the current pages were made for ({names}); site.yml has changed since, so "
+            "run every page (`butterfly run` without --only)",
+        )  # fmt: skip
 
 
 def request_table(pages: list[PageRun]) -> str:
@@ -231,28 +338,35 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def write_run_record(result: RunResult) -> Path:
-    """``pages/run.json``: mode, snapshot date, places (with their section folders) and each page's data files."""
+def write_run_record(result: RunResult, previous: dict[str, Any] | None = None) -> Path:
+    """``run.json`` in ``result.pages_dir``: mode, snapshot date, places (with their section folders) and each page
+    with its data files. ``previous``: the record of the pages a run of some pages only was added to (their
+    other pages stay listed)."""
     settings = result.choice.settings
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    fresh = [
+        {
+            "name": r.name,
+            "place": r.place,
+            "notebook": _rel(r.notebook, result.pages_dir),
+            "seconds": round(r.seconds, 2),
+            "data_files": r.data_files,
+            "generated_at": now,
+        }
+        for r in result.pages
+    ]
+    redone = {(p["name"], p["place"]) for p in fresh}
+    kept = [p for p in (previous or {}).get("pages", []) if (p.get("name"), p.get("place")) not in redone]
     record = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generated_at": now,
         "mode": result.choice.name,
         "reason": result.choice.reason,
         "snapshot_as_of": settings.snapshot.isoformat() if settings.snapshot else None,
         "places": [
-            {"name": p.name, "folder": "." if i == 0 else p.slug, "parameters": p.to_parameters()}
-            for i, p in enumerate(settings.places)
+            {**place, "parameters": p.to_parameters()}
+            for place, p in zip(_places(settings), settings.places, strict=True)
         ],
-        "pages": [
-            {
-                "name": r.name,
-                "place": r.place,
-                "notebook": _rel(r.notebook, result.pages_dir),
-                "seconds": round(r.seconds, 2),
-                "data_files": r.data_files,
-            }
-            for r in result.pages
-        ],
+        "pages": kept + fresh,
     }
     path = result.pages_dir / RUN_RECORD
     path.write_text(json.dumps(record, indent=2, default=str))

@@ -27,14 +27,18 @@ def _free_port() -> int:
 
 @pytest.fixture
 def lab(tmp_path):
-    pytest.importorskip("jupyterlab", reason="JupyterLab comes with the test extra (pip install -e '.[test]')")
+    pytest.importorskip(
+        "jupyterlab", reason="JupyterLab comes with the test extra (pip install -e '.[test]')"
+    )
     nb = json.loads((PROJECT_ROOT / "notebooks" / "sightings_map.ipynb").read_text())
     for cell in nb["cells"]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             cell["source"] = [line.replace("offline = None", "offline = True") for line in cell["source"]]
     (tmp_path / "sightings_map.ipynb").write_text(json.dumps(nb))
     port = _free_port()
-    data = tmp_path / "data"  # the bundled snapshot and records, with a cache and lab outputs of the test's own
+    data = (
+        tmp_path / "data"
+    )  # the bundled snapshot and records, with a cache and lab outputs of the test's own
     data.mkdir()
     for name in ("snapshot", "noaa", "upstream-site"):
         (data / name).symlink_to(PROJECT_ROOT / "data" / name)
@@ -89,13 +93,23 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{url}/lab/tree/sightings_map.ipynb")
     # Waits are for events, never for a time: on a loaded machine JupyterLab, the kernel and the snapshot seeding
-    # are slow, not wrong. The kernel must be idle before "Run All" (a click while it starts is lost), and the run is
-    # over when every code cell has its execution count; only then are the outputs judged.
+    # are slow, not wrong. As a person would: "Run All" once the kernel is idle (a click while it starts is lost);
+    # when JupyterLab asks for a kernel again (under load its first kernel can be given up on, and the queued
+    # cells with it), accept and run all again. The run is over when every code cell has its execution count;
+    # only then are the outputs judged.
     page.wait_for_selector(".jp-Notebook", timeout=600_000)
-    page.wait_for_function(KERNEL_IDLE, timeout=600_000)
-    page.click("text=Run", timeout=60_000)
-    page.click("text=Run All Cells", timeout=60_000)
-    page.wait_for_function(ALL_CELLS_RAN, timeout=1_800_000)
+    deadline = time.monotonic() + 2400
+    ran = False
+    while not (ran and page.evaluate(ALL_CELLS_RAN)):
+        assert time.monotonic() < deadline, "the notebook did not run within 40 minutes"
+        if page.locator(".jp-Dialog .jp-mod-accept").is_visible():
+            page.click(".jp-Dialog .jp-mod-accept")
+            ran = False
+        elif not ran and page.evaluate(KERNEL_IDLE):
+            page.click("text=Run", timeout=60_000)
+            page.click("text=Run All Cells", timeout=60_000)
+            ran = True
+        page.wait_for_timeout(2000)
     failed = page.eval_on_selector_all(".jp-OutputArea-output", ERROR_OUTPUTS)
     assert not failed, failed
     page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=600_000)
@@ -113,4 +127,6 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     page.screenshot(path=str(shots / "jupyterlab-sightings-map.png"))
     context.close()
     assert errors == [], errors
-    assert (folder / "data" / "lab" / "sightings_map-sightings.csv").exists()  # git-ignored, not next to the notebook
+    assert (
+        folder / "data" / "lab" / "sightings_map-sightings.csv"
+    ).exists()  # git-ignored, not next to the notebook

@@ -1,6 +1,8 @@
-"""Every page of the offline-built site in headless Chromium: no page errors, figures present, the sightings
-map draws its markers with the widget JavaScript served from npm, the offline banner visible, derived and
-simulated labels shown; a screenshot of each page goes to test-output/screenshots/."""
+"""Every page of the offline-built site in headless Chromium, in both shapes (the nbconvert fallback's pages and
+their Quarto-shaped variant, see conftest.py): no page errors, figures present, the sightings map draws its
+markers with the widget JavaScript served from npm (on Quarto's shape through its integrity-checked require.js
+and jQuery), the offline banner visible, derived and simulated labels shown, the tables found by their ids;
+a screenshot of each page goes to test-output/screenshots/<shape>/."""
 
 from __future__ import annotations
 
@@ -18,6 +20,12 @@ PAGES = site_pages()
 FIGURE_PAGES = {"forecast", "species", "degree_days", "emergence"}
 MAP_PAGE = "sightings_map"
 CARD_PAGES = ("degree_days", "forecast", "species", "emergence")
+#: the tables each page shows offline (the snapshot's sample has no hindcast: its table is empty, said in words)
+TABLE_IDS = {
+    "forecast": ["outlook_table"],
+    "species": ["species_table"],
+    "emergence": ["emergence_table", "emergence_status_table"],
+}
 
 
 def shown_kinds(site: Path, name: str) -> set[str]:
@@ -34,8 +42,9 @@ def test_every_navbar_page_has_a_notebook():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_page(page, built_site, open_page, screenshots):
-    assert (built_site / page.html_path).exists(), f"{page.html_path} was not built"
+def test_page(page, site_shape, open_page, screenshots):
+    shape, site = site_shape
+    assert (site / page.html_path).exists(), f"{page.html_path} was not built"
     tab, errors, router = open_page(page.html_path)
     if page.name == MAP_PAGE:
         tab.wait_for_selector(".leaflet-container", timeout=30_000)
@@ -45,9 +54,10 @@ def test_page(page, built_site, open_page, screenshots):
         )
     else:
         tab.wait_for_load_state("networkidle")
-    tab.screenshot(path=str(screenshots / f"{page.name}.png"), full_page=True)
+    (screenshots / shape).mkdir(exist_ok=True)
+    tab.screenshot(path=str(screenshots / shape / f"{page.name}.png"), full_page=True)
 
-    assert not errors, f"{page.name}: page errors {errors}"
+    assert not errors, f"{shape} {page.name}: page errors {errors}"
     banner = tab.locator(".bp-banner-offline").first
     assert banner.is_visible(), f"{page.name}: the offline snapshot banner is not visible"
     nav = [a.inner_text().strip() for a in tab.locator("nav a").all()]
@@ -55,11 +65,39 @@ def test_page(page, built_site, open_page, screenshots):
         assert other.title in nav, f"{page.name}: navbar lacks {other.title}"
     if page.name in FIGURE_PAGES:
         assert tab.locator("img").count() > 0, f"{page.name}: no figure"
+    for table_id in TABLE_IDS.get(page.name, []):
+        assert tab.locator(f"#{table_id} table tbody tr").count() > 0, f"{page.name}: no rows in #{table_id}"
     if page.name == MAP_PAGE:
         markers = tab.locator(".leaflet-marker-icon, path.leaflet-interactive").count()
         assert markers > 0
         assert any("embed-amd.js" in u for u in router.served), router.served
         assert any("jupyter-leaflet" in u for u in router.served), router.served
+    if shape == "quarto" and page.name != "index":
+        # Quarto's tags were loaded and checked: jQuery byte-identical with its hash kept, require.js re-hashed
+        assert tab.evaluate("typeof window.jQuery === 'function' && typeof window.define === 'function'")
+        assert [u for u in router.integrity_kept if "jquery/3.5.1" in u], router.integrity_kept
+        assert [u for u, *_ in router.integrity_rewritten] == [
+            "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"
+        ], router.integrity_rewritten
+    else:
+        assert not router.integrity_rewritten
     text = tab.inner_text("body").lower()
-    for kind in sorted(shown_kinds(built_site, page.name) & {"derived", "simulated"}):
+    for kind in sorted(shown_kinds(site, page.name) & {"derived", "simulated"}):
         assert kind in text, f"{page.name}: shows {kind} data without a visible '{kind}' label"
+
+
+def test_quarto_shape_carries_quartos_script_tags(quarto_site):
+    """The variant really is Quarto's shape: integrity-hashed require.js and jQuery, jQuery first, the state
+    after the body."""
+    from tests.quarto_rules import EMBED_AMD, REQUIRE_JS
+
+    html = (quarto_site / "pages" / f"{MAP_PAGE}.html").read_text()
+    head = html[: html.index("</head>")]
+    assert REQUIRE_JS in head and EMBED_AMD in head and "require.js/2.1.10" not in html
+    assert (
+        head.index("jquery/3.5.1/jquery.min.js")
+        < head.index("require.js/2.3.6")
+        < head.index("define('jquery'")
+    )
+    assert "data-relocate-top" not in html
+    assert html.index("<script type=application/vnd.jupyter.widget-state+json>") < html.rindex("</body>")

@@ -1,8 +1,9 @@
 """The reader's site in headless Chromium at a desktop (1366 px) and a phone (390 px) width: the answer on the
 first screen, nothing of the machinery on any page, no contradiction between the sky and the sunshine, alt text
 on every image, nothing wider than the phone, the map's legend beside it rather than over it, banners one line,
-charts drawn for the column. A screenshot of every page at both widths goes to test-output/screenshots/
-(``<page>-<width>.png``, the whole page)."""
+charts drawn for the column. Like the page tests, on both shapes of the site (the fallback's and the
+Quarto-shaped variant, tests/browser/conftest.py). A screenshot of every page at both widths goes to
+test-output/screenshots/ (``<page>-<width>.png``, the whole page; ``quarto/<page>-<width>.png`` for Quarto's shape)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ DEVELOPER = [
     ("a local path", re.compile(r"/work/|/home/|/tmp/|\.py:\d+")),
     ("a raw dict", re.compile(r"\{'\w+'\s*:")),
     ("a dataclass repr", re.compile(r"\b[A-Z][A-Za-z]+\(\w+=")),
-    ("a page parameter", re.compile(r"PageParams|settings_file|injected-parameters|inat_place_id|output_dir")),
+    (
+        "a page parameter",
+        re.compile(r"PageParams|settings_file|injected-parameters|inat_place_id|output_dir"),
+    ),
     ("code", re.compile(r"\bopen_page\(|\bprovenance_footer\(|\bimport butterfly_lib|\bfrom butterfly_lib")),
     ("placeholder alt text", re.compile(r"No description has been provided")),
 ]
@@ -49,7 +53,9 @@ def tab(browser, site_url, request):
         page.goto(f"{site_url}/{path}", wait_until="load")
         if MAP_PAGE in path:
             page.wait_for_selector(".leaflet-container", timeout=60_000)
-            page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 0", timeout=60_000)
+            page.wait_for_function(
+                "document.querySelectorAll('path.leaflet-interactive').length > 0", timeout=60_000
+            )
         else:
             page.wait_for_load_state("networkidle", timeout=60_000)
         return page, errors
@@ -64,15 +70,19 @@ IDS = [f"{p.name}-{w}" for p, w in CASES]
 
 
 @pytest.mark.parametrize(("page", "width"), CASES, ids=IDS)
-def test_reader_page(page, width, tab, screenshots):
+def test_reader_page(page, width, tab, screenshots, site_shape):
     t, errors = tab(page.html_path, width)
-    t.screenshot(path=str(screenshots / f"{page.name}-{width}.png"), full_page=True)
+    folder = screenshots if site_shape[0] == "fallback" else screenshots / site_shape[0]
+    folder.mkdir(exist_ok=True)
+    t.screenshot(path=str(folder / f"{page.name}-{width}.png"), full_page=True)
     assert not errors, errors
     text = t.inner_text("body")
 
     for what, pattern in DEVELOPER:
         m = pattern.search(text)
-        assert m is None, f"{page.name} at {width} px shows {what}: …{text[max(0, m.start() - 60) : m.end() + 60]}…"
+        assert m is None, (
+            f"{page.name} at {width} px shows {what}: …{text[max(0, m.start() - 60) : m.end() + 60]}…"
+        )
 
     # every image says what it shows (Leaflet's map tiles are decorative: empty alt, role presentation)
     missing = t.evaluate(
@@ -102,17 +112,23 @@ def test_reader_page(page, width, tab, screenshots):
         answer = t.locator(".bp-answer").first
         assert answer.is_visible(), f"{page.name}: no answer sentence"
         box = answer.bounding_box()
-        assert box and box["y"] + min(box["height"], 120) <= WIDTHS[width], f"{page.name}: answer below the first screen"
+        assert box and box["y"] + min(box["height"], 120) <= WIDTHS[width], (
+            f"{page.name}: answer below the first screen"
+        )
         said = answer.inner_text()
         assert re.search(r"(Best day|least bad): (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} \w{3}", said), said
 
     if page.name == "forecast":
-        table = t.locator("#outlook-table").first
+        table = t.locator("#outlook_table").first
         top = table.bounding_box()["y"]
-        assert top <= 2 * WIDTHS[width], f"viewing-index table starts at {top:.0f} px, below the first two screens"
+        assert top <= 2 * WIDTHS[width], (
+            f"viewing-index table starts at {top:.0f} px, below the first two screens"
+        )
         assert_no_overcast_beside_sunshine(t)
-        highlighted = t.locator("#outlook-table tr.bp-highlight").count()
-        assert 0 < highlighted <= 3, f"{highlighted} rows highlighted: the highlight must single out the best days"
+        highlighted = t.locator("#outlook_table tr.bp-highlight").count()
+        assert 0 < highlighted <= 3, (
+            f"{highlighted} rows highlighted: the highlight must single out the best days"
+        )
 
     if page.name == MAP_PAGE:
         assert_legend_does_not_cover_the_map(t)
@@ -143,12 +159,14 @@ def assert_charts_drawn_for_the_column(t, name: str) -> None:
     for img in shown:
         if img["css"] <= 700:  # column figures; wide emergence figures have no phone rendering
             assert img["cls"] == "bp-narrow", f"{name}: desktop chart shown on a phone"
-            assert img["shown"] >= 0.75 * img["css"], f"{name}: chart shrunk to {img['shown']:.0f} of {img['css']} px"
+            assert img["shown"] >= 0.75 * img["css"], (
+                f"{name}: chart shrunk to {img['shown']:.0f} of {img['css']} px"
+            )
 
 
 def assert_no_overcast_beside_sunshine(t) -> None:
     rows = t.evaluate(
-        """() => [...document.querySelectorAll('#outlook-table tbody tr')].map(r => ({
+        """() => [...document.querySelectorAll('#outlook_table tbody tr')].map(r => ({
             sky: (r.querySelector('td[data-label=sky]') || {}).innerText || '',
             sun: (r.querySelector('td[data-label=sunshine]') || {}).innerText || ''}))"""
     )
