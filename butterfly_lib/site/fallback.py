@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -151,7 +152,8 @@ def render_index(root: Path, pages: list[Page], title: str, pages_dir: Path | No
         return f"\n\nBPRAWHTML{len(raw) - 1}\n\n"
 
     text = _RAW_HTML.sub(stash, text)
-    body = mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text)
+    # the HTML renderer returns a string; mistune's union type also covers its AST renderer
+    body = cast(str, mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text))
     for i, block in enumerate(raw):
         body = body.replace(f"<p>BPRAWHTML{i}</p>", block)
     body = re.sub(r'href="([^":]+)\.(?:ipynb|qmd)"', r'href="\1.html"', body)
