@@ -30,6 +30,7 @@ site: $(STAMP)
 
 test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check butterfly_lib tests benchmarks tools notebooks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
 lab: $(STAMP)

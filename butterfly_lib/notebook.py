@@ -35,8 +35,3 @@ def open_page(
         settings = settings.with_(paths=replace(settings.paths, pages_dir=lab))
     REQUEST_LOG.reset()
     return open_context(settings, place, log=lambda _msg: None)
-
-
-def headline(ctx: PageContext) -> str:
-    """One line for the top of a page: place, date and mode."""
-    return f"{ctx.place.name} · as of {ctx.as_of:%a %d %b %Y} · {ctx.mode}"

@@ -99,8 +99,8 @@ class Place:
 
 
 def _check_number(name: str, value: object, low: float, high: float, low_open: bool = False) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
+    ok = False
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         ok = (low < value if low_open else low <= value) and value <= high
     if not ok:
         bracket = "(" if low_open else "["

@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
@@ -67,9 +67,8 @@ VERSION = "0.1.0"
 
 # ---------------------------------------------------------------------------------------------- domain defaults
 
-#: iNaturalist taxa: butterflies (Papilionoidea) are the default; Lepidoptera for moths and butterflies
+#: iNaturalist taxon of butterflies (Papilionoidea), the default; all Lepidoptera (moths too) is taxon 47157
 BUTTERFLIES = 47224
-LEPIDOPTERA = 47157
 
 #: degree-day methods (Zalom et al. 1983 sine/triangle; McMaster & Wilhelm 1997 averages) and cutoffs
 DD_METHODS = (
@@ -99,9 +98,6 @@ SEASON_START_SOUTH = "07-01"
 LOCAL_PARAMETERS = (
     "place_name", "units", "dd_lower", "dd_upper", "dd_method", "dd_cutoff", "normals_end",
 )  # fmt: skip
-
-Mode = Literal["live", "offline"]
-
 
 def _finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
@@ -427,9 +423,6 @@ class HttpSettings:
             raise KeyError(f"unknown source {source!r}; known: {', '.join(urls)}")
         return urls[source].rstrip("/")
 
-    def with_endpoints(self, endpoints: Mapping[str, str]) -> HttpSettings:
-        return replace(self, endpoints=tuple({**dict(self.endpoints), **dict(endpoints)}.items()))
-
 
 # ---------------------------------------------------------------------------------------------- paths
 
@@ -458,10 +451,6 @@ class Paths:
     @property
     def noaa_dir(self) -> Path:
         return self.data_dir / "noaa"
-
-    @property
-    def upstream_dir(self) -> Path:
-        return self.data_dir / "upstream-site"
 
     @property
     def record_dir(self) -> Path:
@@ -634,7 +623,8 @@ class Settings:
     @classmethod
     def from_json(cls, text: str) -> Settings:
         d = json.loads(text)
-        paths = Paths(**{k: (Path(v) if v is not None else None) for k, v in d["paths"].items()})
+        fields: dict[str, Any] = {k: (Path(v) if v is not None else None) for k, v in d["paths"].items()}
+        paths = Paths(**fields)
         h = d["http"]
         http = HttpSettings(
             cache_file=Path(h["cache_file"]),
@@ -944,11 +934,6 @@ def child_environment(path_first: Path | None = None, **extra: str) -> dict[str,
     if path_first is not None:
         env["PATH"] = os.pathsep.join([str(path_first), *filter(None, [env.get("PATH")])])
     return env
-
-
-def parameter_names() -> tuple[str, ...]:
-    """Names a notebook or ``site.yml`` may set for a page (see ``PARAMETER_KEYS``)."""
-    return PARAMETER_KEYS
 
 
 __all__ = [

@@ -28,6 +28,13 @@ def f_to_c(fahrenheit: T) -> T:
     return (fahrenheit - 32.0) / F_PER_C
 
 
+def from_celsius(celsius: object, units: str) -> np.ndarray:
+    """°C values (a Series, an array, a list or a number) as a float array in the page's units: °F when ``units``
+    is ``"F"``, else unchanged."""
+    c = np.asarray(celsius, dtype=float)
+    return c_to_f(c) if units == "F" else c
+
+
 def convert_temperature(value: T, from_units: str, to_units: str) -> T:
     """A temperature in ``from_units`` ("F" or "C") expressed in ``to_units``."""
     for name, u in (("from_units", from_units), ("to_units", to_units)):

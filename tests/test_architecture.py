@@ -139,3 +139,42 @@ def test_every_module_has_a_docstring():
 
 def test_typed_package_marker():
     assert (PACKAGE / "py.typed").exists()
+
+
+def _const(node: ast.AST, *values: float) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float) and node.value in values
+
+
+def _converts_by_hand(node: ast.AST) -> bool:
+    """The factor 1.8, a 9/5 or 5/9 (also as ``x * 9 / 5``), or adding or subtracting 32."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is float and node.value == 1.8
+    if not isinstance(node, ast.BinOp):
+        return False
+    if isinstance(node.op, ast.Add | ast.Sub):
+        return _const(node.left, 32) or _const(node.right, 32)
+    if not isinstance(node.op, ast.Div) or not _const(node.right, 5, 9):
+        return False
+    left = node.left
+    factor = left.right if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mult) else left
+    pair = {factor.value, node.right.value} if isinstance(factor, ast.Constant) and isinstance(node.right, ast.Constant) else set()
+    return pair == {9, 5}
+
+
+def _unit_arithmetic(tree: ast.AST) -> list[int]:
+    """Lines of ``tree`` doing °C/°F arithmetic by hand."""
+    return sorted(getattr(node, "lineno", 0) for node in ast.walk(tree) if _converts_by_hand(node))
+
+
+def test_unit_arithmetic_lives_in_units_only():
+    """°C/°F conversions are ``butterfly_lib.units`` functions; nothing else converts by hand (package and tools)."""
+    tools = PACKAGE.parent / "tools"
+    found = {}
+    for path in [*PACKAGE.rglob("*.py"), *tools.rglob("*.py")]:
+        if path == PACKAGE / "units.py":
+            continue
+        lines = _unit_arithmetic(ast.parse(path.read_text(encoding="utf-8")))
+        if lines:
+            found[str(path.relative_to(PACKAGE.parent))] = lines
+    assert not found, f"°C/°F arithmetic outside butterfly_lib/units.py: {found}"
+    assert _unit_arithmetic(ast.parse("f = c * 9 / 5 + 32\nc = (f - 32) * 5 / 9\nd = x * 1.8")) == [1, 1, 2, 2, 3]

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from butterfly_lib.http.session import build_session  # noqa: E402
 from butterfly_lib.pages import PAGES, open_context  # noqa: E402
-from butterfly_lib.settings import load_settings  # noqa: E402
+from butterfly_lib.settings import Paths, load_settings  # noqa: E402
 from butterfly_lib.sources.inaturalist.record import update_record  # noqa: E402
 from tools.snapshot import SNAPSHOT_AS_OF  # noqa: E402
 from tools.snapshot.export import export_snapshot  # noqa: E402
@@ -63,7 +63,7 @@ def record(cache_file: Path) -> dict[str, Any]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "data" / "snapshot")
+    ap.add_argument("--out", type=Path, default=Paths().snapshot_dir)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="butterfly-snapshot-") as tmp:
         cache = Path(tmp) / "record.sqlite"

@@ -79,7 +79,7 @@ class Simulation:
     params: dict = field(default_factory=dict)
 
 
-def _phi(x: np.ndarray) -> np.ndarray:
+def _phi(x: np.ndarray | float) -> np.ndarray:
     erf = np.frompyfunc(math.erf, 1, 1)(np.atleast_1d(np.asarray(x, dtype=float)) / math.sqrt(2.0))
     return 0.5 * (1.0 + np.asarray(erf, dtype=float))
 
@@ -139,10 +139,10 @@ def simulate(
             mixture_rows.append({"scientific_name": s.scientific_name, "brood": b,
                                  **{f"doy_p{p}": float(np.searchsorted(cdf, p / 100) + 1) for p in Z}})  # fmt: skip
         share = np.zeros(len(days))
-        for m, sd, w in s.broods:
+        for m, sd, weight in s.broods:
             part = _phi((values - m) / sd) - _phi((prev - m) / sd)
             part[new] += _phi((0.0 - m) / sd)  # mass below 0 DD falls on the season's first day
-            share += w * np.clip(part, 0.0, None)
+            share += weight * np.clip(part, 0.0, None)
         counts = rng.poisson(effort * s.abundance * share)
         idx = np.repeat(np.arange(len(days)), counts)
         k = idx.size

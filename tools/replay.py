@@ -137,6 +137,8 @@ class ReplayServer:
     def url(self) -> str:
         assert self._httpd is not None, "server not started"
         host, port = self._httpd.server_address[:2]
+        if isinstance(host, bytes):
+            host = host.decode()
         return f"http://{host}:{port}"
 
     def add(self, path: str, *replies: Reply, params: dict[str, str] | None = None) -> Route:

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from butterfly_lib.http.snapshot import read_body
-from butterfly_lib.settings import DEFAULT_ENDPOINTS, PROJECT_ROOT
+from butterfly_lib.settings import DEFAULT_ENDPOINTS, Paths
 from tools.replay import ReplayServer, Reply
 
 #: query parameters that name a location; dropped from single-location routes when other places may ask
@@ -42,7 +42,7 @@ def base_of(url: str) -> tuple[str, str]:
 
 
 def load_manifest(snapshot_dir: Path | None = None) -> tuple[Path, dict]:
-    folder = Path(snapshot_dir or PROJECT_ROOT / "data" / "snapshot")
+    folder = Path(snapshot_dir or Paths().snapshot_dir)
     return folder, json.loads((folder / "manifest.json").read_text())
 
 

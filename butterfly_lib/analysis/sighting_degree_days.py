@@ -34,7 +34,6 @@ from butterfly_lib.provenance import attach, provenance_of
 from butterfly_lib.settings import DegreeDays
 from butterfly_lib.units import convert_temperature
 
-DD_COLUMNS = ["cell_lat", "cell_lon", "cell_elevation_m", "cum_dd", "dd_source"]
 RESOLUTION = 0.1
 
 
@@ -148,7 +147,8 @@ def attach_cum_dd(
             use = why.notna().to_numpy() & np.isnan(cum) & located
             reason[use] = why[use].to_numpy()
 
-    source = np.where(np.isfinite(cum), "cell", None).astype(object)
+    source = np.full(np.shape(cum), None, dtype=object)
+    source[np.isfinite(cum)] = "cell"
     obscured = out["obscured"].fillna(False).to_numpy(bool) if "obscured" in out.columns else np.zeros(n, bool)
     source[np.isfinite(cum) & obscured] = "cell:obscured"
     need = ~np.isfinite(cum)

@@ -1,8 +1,7 @@
 """The sky of a day in words, from what a page shows: the share of daylight in sunshine and the rain.
 
 Look here for ``sky_label`` (the forecast table's and the map popups' "sunny", "partly sunny", ...),
-``daylight_hours`` (sunrise to sunset at a latitude, for days whose source gives no daylight) and ``SKY_RULE``
-(the rule in one sentence, for captions).
+and ``daylight_hours`` (sunrise to sunset at a latitude, for days whose source gives no daylight).
 
 Why not Open-Meteo's ``weather_code``: its *daily* code is the most severe hour of the day (WMO code table
 4677), so one cloudy hour makes a day "overcast" even with 15.5 of 15.7 hours of sunshine. The label here is
@@ -28,14 +27,9 @@ SKY_STEPS: tuple[tuple[float, str], ...] = (
 )
 RAIN_MM = 1.0
 RAIN_CHANCE_PCT = 50.0
-SKY_RULE = (
-    "Sky: judged from the share of daylight forecast sunny (sunny from 80 %, mostly sunny from 60 %, partly "
-    "sunny from 40 %, mostly cloudy from 20 %, cloudy below) and rain (from 1 mm or a 50 % chance). "
-    "Open-Meteo's daily weather code names the day's most severe hour, not its usual sky; it stays in the data file."
-)
 
 
-def _num(values: object, n: int) -> np.ndarray:
+def _numeric(values: object, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.nan)
     return pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="coerce").to_numpy(float)
@@ -49,11 +43,11 @@ def sky_label(
 ) -> np.ndarray:
     """One label per day (object array): "sunny", "mostly sunny, showers", "cloudy, rain", ...; "" when the
     sunshine share is unknown and no rain is expected (the caller then says what it knows instead)."""
-    sun = _num(sunshine_h, len(np.atleast_1d(np.asarray(sunshine_h, dtype=object))))
+    sun = _numeric(sunshine_h, len(np.atleast_1d(np.asarray(sunshine_h, dtype=object))))
     n = len(sun)
-    day = _num(daylight_h, n)
-    mm = _num(precipitation_mm, n)
-    prob = _num(precipitation_probability_pct, n)
+    day = _numeric(daylight_h, n)
+    mm = _numeric(precipitation_mm, n)
+    prob = _numeric(precipitation_probability_pct, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(day > 0, np.clip(sun / day, 0.0, 1.0), np.nan)
     known = ~np.isnan(share)

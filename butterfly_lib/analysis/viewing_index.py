@@ -310,7 +310,7 @@ def _reason(row: pd.Series) -> str:
     grade = "excellent" if idx >= 80 else "good" if idx >= 60 else "fair" if idx >= 40 else "poor"
     line = f"{grade.capitalize()}: " + ", ".join(parts) if parts else grade.capitalize()
     if scores:
-        worst = min(scores, key=scores.get)
+        worst = min(scores, key=scores.__getitem__)
         if scores[worst] < 0.5:
             line += f"; held back by {worst}"
     line += "; meets the UKBMS walk conditions" if row["protocol_met"] else "; below the UKBMS walk conditions"

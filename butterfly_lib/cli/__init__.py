@@ -2,8 +2,9 @@
 
 Look here to add a subcommand: a module in this folder with ``register(subparsers)`` that adds its parser and a
 handler (``handler(args) -> exit status``), listed in ``COMMANDS``. Subcommands: ``run`` and ``site``
-(``cli.site``), ``degree-days`` (``cli.degree_days``), ``cache`` (``cli.cache``), ``record`` (``cli.record``). Bad input exits with status 2
-and a message naming the value; other failures of the package exit with status 1 and say what to do.
+(``cli.site``), ``degree-days`` (``cli.degree_days``), ``cache`` (``cli.cache``), ``record`` (``cli.record``).
+Bad input exits with status 2 and a message naming the value; other failures of the package exit with status 1
+and say what to do.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Cache tiers and how long each keeps a response.
 
-Look here to tune a TTL. Tiers follow DESIGN.md: live data (forecasts, this week's sightings) for hours,
-current data (requests reaching into the last ~10 days) for a day, historical data (wholly in the past) forever,
-reference data (taxa, places, station metadata) for 90 days. Derived outputs are never cached.
+Look here to tune a TTL. Tiers follow the design document (summarised in README.md, "Data, caching and offline
+operation"): live data (forecasts, this week's sightings) for hours, current data (requests reaching into the
+last ~10 days) for a day, historical data (wholly in the past) forever, reference data (taxa, places, station
+metadata) for 90 days. Derived outputs are never cached.
 """
 
 from __future__ import annotations

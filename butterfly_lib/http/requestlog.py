@@ -60,12 +60,6 @@ class RequestLog:
             s.unsaved += 1
             s.unsaved_reasons[reason] = s.unsaved_reasons.get(reason, 0) + 1
 
-    def total_unsaved(self) -> int:
-        return sum(s.unsaved for s in self.stats.values())
-
-    def total_requests(self) -> int:
-        return sum(s.requests for s in self.stats.values())
-
     def reset(self) -> None:
         with self._lock:
             self.stats.clear()

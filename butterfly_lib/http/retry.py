@@ -80,7 +80,7 @@ class BoundedRetry(Retry):
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("retry_after_cap", self.retry_after_cap)
-        return super().new(**kw)  # type: ignore[return-value]
+        return super().new(**kw)
 
     def increment(  # type: ignore[override]
         self,

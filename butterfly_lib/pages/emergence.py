@@ -294,7 +294,7 @@ class EmergenceResult(PageResult):
 
 
 def _iso(value: object) -> str | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
 def expected_soon(windows: pd.DataFrame, top: int = 8) -> EmergenceSummary:

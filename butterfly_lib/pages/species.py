@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.phenology.place import species_name
+from butterfly_lib.analysis.phenology.traits import species_name
 from butterfly_lib.pages.context import PageContext
 from butterfly_lib.pages.result import PageResult
 from butterfly_lib.sources.inaturalist import seasonality, species_this_year

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Any, cast
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
@@ -76,7 +76,7 @@ class Chart:
         size = fig.get_size_inches().copy()
         saved = list(fig.legends)
         added: list[Legend] = []
-        with plt.rc_context(cast(Any, RC)):
+        with plt.rc_context(RC):
             try:
                 if width is not None:
                     grow = 1.0 + 0.5 * (size[0] / width - 1.0)

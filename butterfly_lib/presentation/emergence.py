@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import cast
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -33,6 +32,7 @@ from butterfly_lib.presentation.style import (
     house_style,
     kinds_of,
     new_figure,
+    new_figure_grid,
     source_line,
     stamp,
 )
@@ -60,7 +60,7 @@ def _stamp(ax: Axes, provs: Sequence[Provenance | None], what: str) -> None:
         stamp(ax, "derived", f"DERIVED {what}")
 
 
-def _num(values: pd.Series | Sequence) -> np.ndarray:
+def _date_numbers(values: pd.Series | Sequence) -> np.ndarray:
     idx = pd.DatetimeIndex(pd.to_datetime(pd.Index(values)))
     if idx.tz is not None:
         idx = idx.tz_localize(None)
@@ -114,8 +114,7 @@ def flight_windows(
     as_of = pd.Timestamp(as_of).normalize()
     w = rows.sort_values("start", kind="stable", na_position="last").head(max_rows).reset_index(drop=True)
     n = len(w)
-    fig, axes = new_figure(figsize=(7.0, 1.6 + 0.36 * max(n, 1)))
-    ax = cast(Axes, axes)
+    fig, ax = new_figure(figsize=(7.0, 1.6 + 0.36 * max(n, 1)))
     year = as_of.year
     for a, b in never_sampled_this_year(gaps, year) if gaps is not None else []:
         ax.axvspan(mdates.date2num(a.to_pydatetime()), mdates.date2num(b.to_pydatetime()) + 1, color=GAP_COLOR,
@@ -131,8 +130,8 @@ def flight_windows(
             label += " ◷"
         names.append(label)
     colors = [STATUS_COLORS.get(s, COOL) for s in w["status"]]
-    s0, s1 = _num(w["start"]), _num(w["end"])
-    e0, e1 = _num(w["start_earliest"]), _num(w["end_latest"])
+    s0, s1 = _date_numbers(w["start"]), _date_numbers(w["end"])
+    e0, e1 = _date_numbers(w["start_earliest"]), _date_numbers(w["end_latest"])
     e0 = np.fmin(e0, s0)
     e1 = np.fmax(e1, s1)
     ax.hlines(y, e0, e1, color="black", lw=0.8, alpha=0.7, zorder=2)
@@ -141,7 +140,7 @@ def flight_windows(
     for yi, a, b, col, alpha in zip(y, s0, s1, colors, solid, strict=True):
         if np.isfinite(a) and np.isfinite(b):
             ax.hlines(yi, a, b, color=col, lw=7, alpha=alpha, zorder=3)
-    peaks = _num(w["peak"])
+    peaks = _date_numbers(w["peak"])
     for yi, pk, c in zip(y, peaks, censored, strict=True):
         if np.isfinite(pk):
             ax.plot([pk], [yi], marker="|" if "peak" not in c else "$?$", color="black", ms=11, mew=2, zorder=4)
@@ -184,8 +183,8 @@ def record_coverage(
     of seasons) with the stretches the record never samples shaded, and sightings per season (right).
     ``sightings``: the phenology's past sightings (``observed_on``)."""
     days = pd.DatetimeIndex(pd.to_datetime(pd.Index(sightings["observed_on"])))
-    fig, axes = new_figure(figsize=(7.0, 3.6), ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
-    a1, a2 = cast(Sequence[Axes], axes)
+    fig, axes = new_figure_grid(figsize=(7.0, 3.6), ncols=2, gridspec_kw={"width_ratios": [2.2, 1]})
+    a1, a2 = axes
     week = np.minimum((date_to_doy(days).astype(int) - 1) // 7, 51) if len(days) else np.array([], int)
     counts = np.bincount(week, minlength=52)[:52]
     if gaps is not None and len(gaps):
@@ -225,8 +224,7 @@ def hindcast_intervals(
 
 @house_style
 def _hindcast_figure(skill: pd.DataFrame, max_species: int, sources: list[Provenance | None]) -> Figure:
-    fig, axes = new_figure(figsize=(7.0, 2.0 + 0.32 * max(min(len(skill), max_species), 1)))
-    ax = cast(Axes, axes)
+    fig, ax = new_figure(figsize=(7.0, 2.0 + 0.32 * max(min(len(skill), max_species), 1)))
     per = skill[skill["scientific_name"] != ALL].sort_values("n_years", ascending=False, kind="stable")
     keep = per.drop_duplicates(["scientific_name", "brood"]).head(max_species)[["scientific_name", "brood"]]
     per = per.merge(keep, on=["scientific_name", "brood"])

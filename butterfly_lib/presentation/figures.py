@@ -32,12 +32,13 @@ from butterfly_lib.presentation.style import (
     house_style,
     kinds_of,
     new_figure,
+    new_figure_grid,
     source_line,
     stamp,
 )
 from butterfly_lib.provenance import Provenance, provenance_of
+from butterfly_lib.units import from_celsius
 
-MONTH_STARTS = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -58,12 +59,6 @@ def season_words(season_start: str = "01-01") -> tuple[str, str]:
 def season_name(label: int, season_start: str = "01-01") -> str:
     """A season's name: its year when it starts on 1 January ("2026"), else both years ("2025–26")."""
     return str(label) if season_start == "01-01" else f"{label}–{(label + 1) % 100:02d}"
-
-
-def to_units(celsius: pd.Series | np.ndarray, units: str) -> np.ndarray:
-    """°C values in the page's units (``"F"`` or ``"C"``)."""
-    c = np.asarray(celsius, dtype=float)
-    return c * 9.0 / 5.0 + 32.0 if units == "F" else c
 
 
 def _stamp_kinds(ax, provs: Sequence[Provenance | None], what: str = "") -> None:
@@ -180,7 +175,7 @@ def sunshine_timeline(
     frame["hour"] = (local.hour + local.minute / 60.0).to_numpy()
     day_list = sorted(frame["day"].unique())[:days]
     sources = list(sources) or [provenance_of(minutely)]
-    fig, axes = new_figure(
+    fig, axes = new_figure_grid(
         figsize=(WIDTH, 1.5 + 1.45 * max(len(day_list), 1)),
         nrows=max(len(day_list), 1),
         sharex=True,
@@ -273,11 +268,11 @@ def outlook_chart(
         bx = mdates.date2num(band["day"].dt.to_pydatetime() if hasattr(band["day"], "dt") else band["day"])
         ens_kind = "simulated" if any(p and p.kind == "simulated" for p in ens_provs) else "ensemble"
         t.fill_between(
-            bx, to_units(band["p10"], units), to_units(band["p90"], units), color=WARM, alpha=0.15, lw=0,
+            bx, from_celsius(band["p10"], units), from_celsius(band["p90"], units), color=WARM, alpha=0.15, lw=0,
             label=f"high, {ens_kind} ensemble 10–90 %",
         )  # fmt: skip
-    t.plot(x, to_units(daily["tmax_c"], units), color=WARM, marker="o", ms=4, lw=2, label=f"high (°{units})")
-    t.plot(x, to_units(daily["tmin_c"], units), color=COOL, marker="o", ms=4, lw=2, label=f"low (°{units})")
+    t.plot(x, from_celsius(daily["tmax_c"], units), color=WARM, marker="o", ms=4, lw=2, label=f"high (°{units})")
+    t.plot(x, from_celsius(daily["tmin_c"], units), color=COOL, marker="o", ms=4, lw=2, label=f"low (°{units})")
     t.set_ylabel(f"temperature (°{units})")
     if index is not None:
         # one row just above the daylight bars, drawn on the top axes so the temperature lines never hide it
@@ -307,7 +302,7 @@ def outlook_chart(
     else:
         _stamp_kinds(ax, sources, "data")
     caption(fig, source_line([*sources, *ens_provs], "Source: Open-Meteo forecast"))
-    hi = to_units(daily["tmax_c"], units)
+    hi = from_celsius(daily["tmax_c"], units)
     sun = daily["sunshine_h"].to_numpy(float)
     desc = f"Bar and line chart of the {len(days)}-day forecast"
     if len(days):

@@ -25,6 +25,7 @@ import pandas as pd
 from butterfly_lib.analysis.sky import sky_label
 from butterfly_lib.presentation.safe import Html, esc, img, link
 from butterfly_lib.presentation.words import day, names, plural
+from butterfly_lib.units import c_to_f
 
 #: colours the map gives to single species, most distinct first (Sasha Trubetskoy's "20 simple, distinct
 #: colours", without its grey, which stands for "other species"); markers carry a dark outline, so the light ones
@@ -73,7 +74,7 @@ def weather_text(row: Mapping[str, Any], units: str = "F") -> str:
         parts.append(str(sky))
     hi, lo = _get(row, "tmax_c"), _get(row, "tmin_c")
     if hi is not None and lo is not None:
-        f_txt = f"{hi * 9 / 5 + 32:.0f}/{lo * 9 / 5 + 32:.0f} °F"
+        f_txt = f"{c_to_f(float(hi)):.0f}/{c_to_f(float(lo)):.0f} °F"
         c_txt = f"{hi:.0f}/{lo:.0f} °C"
         parts.append(f"{f_txt} ({c_txt})" if units == "F" else f"{c_txt} ({f_txt})")
     sun = _get(row, "sunshine_h")

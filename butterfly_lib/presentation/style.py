@@ -10,11 +10,14 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import ParamSpec
+from typing import Any, ParamSpec
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.typing import RcKeyType
 
 from butterfly_lib.provenance import Provenance
 
@@ -50,7 +53,7 @@ FIGSIZE = (5.4, 3.8)
 WIDTH = FIGSIZE[0]
 #: the smallest text any figure of this package draws (annotations, legends, captions), in points
 SMALL = 11
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 13,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
@@ -75,7 +78,7 @@ def species_color(taxon_id: int | float | str | None, name: str | None = None) -
     """The colour of a species: the same taxon id always gets the same colour (independent of Python's hash
     seed and of which other species are shown); without a taxon id, the scientific ``name`` picks it; grey when
     neither is known. Colours repeat across species: 20 colours, hundreds of taxa."""
-    if _missing(taxon_id):
+    if taxon_id is None or _missing(taxon_id):
         if _missing(name) or not str(name).strip():
             return PALETTE[7]
         key = "name:" + str(name).strip().lower()
@@ -112,9 +115,17 @@ def _missing(value: object) -> bool:
         return False
 
 
-def new_figure(figsize: tuple[float, float] = FIGSIZE, **kwargs) -> tuple[Figure, object]:
-    """``(fig, ax)`` (or an array of axes with ``nrows``/``ncols``) with constrained layout."""
-    return plt.subplots(figsize=figsize, layout="constrained", **kwargs)
+def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
+    """``(fig, ax)``: one axes with constrained layout."""
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return fig, ax
+
+
+def new_figure_grid(figsize: tuple[float, float] = FIGSIZE, **kwargs: Any) -> tuple[Figure, np.ndarray]:
+    """``(fig, axes)``: an array of axes (``nrows``/``ncols``, other ``plt.subplots`` arguments) with
+    constrained layout."""
+    fig, axes = plt.subplots(figsize=figsize, layout="constrained", **kwargs)
+    return fig, np.asarray(axes)
 
 
 def caption(fig: Figure, text: str) -> None:

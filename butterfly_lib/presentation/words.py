@@ -13,6 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from butterfly_lib.units import f_to_c
+
 
 def as_date(value: Any) -> date | None:
     """``value`` (ISO text, date, datetime, Timestamp) as a date; None when missing or unreadable."""
@@ -69,7 +71,7 @@ def temperature(value_f: Any, units: str = "F") -> str:
         return ""
     if f != f:
         return ""
-    return f"{f:.0f} °F" if units == "F" else f"{(f - 32) / 1.8:.0f} °C"
+    return f"{f:.0f} °F" if units == "F" else f"{f_to_c(f):.0f} °C"
 
 
 def mode_words(mode: str, snapshot: date | None = None) -> str:

@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import yaml
 
@@ -166,7 +167,8 @@ def render_index(root: Path, pages: list[Page], title: str, pages_dir: Path | No
     text = _INCLUDE.sub(include, text)
     text = _CARDS.sub(cards, text)
     text = _RAW_HTML.sub(lambda m: stash(m.group(1)), text)
-    body = str(mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text))
+    # the HTML renderer returns a string; mistune's union type also covers its AST renderer
+    body = cast(str, mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])(text))
     for i, block in enumerate(raw):
         body = body.replace(f"<p>BPRAWHTML{i}</p>", block)
     body = re.sub(r'href="([^":]+)\.(?:ipynb|qmd)"', r'href="\1.html"', body)

@@ -52,7 +52,7 @@ def _read(folder: Path, name: str) -> dict[str, Any] | None:
         return None
 
 
-def _num(value: Any, fmt: str = "{:,.0f}") -> str:
+def _number_text(value: Any, fmt: str = "{:,.0f}") -> str:
     try:
         return esc(fmt.format(float(value)))
     except (TypeError, ValueError):
@@ -100,7 +100,7 @@ def _since(s: dict[str, Any]) -> str:
 def _season(s: dict[str, Any] | None) -> str:
     if not s:
         return _missing("degree_days")
-    ahead = s.get("days_ahead")
+    ahead: Any = s.get("days_ahead")  # from the page's JSON summary: anything float() may refuse
     try:
         a = float(ahead)
         when = "about on time" if abs(a) < 1 else f"{abs(a):.0f} days {'ahead of' if a >= 0 else 'behind'} normal"
@@ -114,10 +114,10 @@ def _season(s: dict[str, Any] | None) -> str:
         else ""
     )
     return (
-        f'<p><span class="bp-big">{_num(s.get("cum_dd"))}</span> {esc(units)} since {esc(_since(s))} '
+        f'<p><span class="bp-big">{_number_text(s.get("cum_dd"))}</span> {esc(units)} since {esc(_since(s))} '
         f"(as of {esc(day(s.get('as_of'), year=True) or s.get('as_of'))})</p>"
-        f"<p>Normal by now: {_num(s.get('normal_mean'))} ({_num(s.get('diff_dd'), '{:+,.0f}')}); "
-        f"<b>{esc(when)}</b>; warmer than {_num(s.get('percentile_rank'))}% of normal-period years.</p>"
+        f"<p>Normal by now: {_number_text(s.get('normal_mean'))} ({_number_text(s.get('diff_dd'), '{:+,.0f}')}); "
+        f"<b>{esc(when)}</b>; warmer than {_number_text(s.get('percentile_rank'))}% of normal-period years.</p>"
         f"<p><small>{esc(s.get('method'))}</small></p>" + derived
     )
 
@@ -138,7 +138,7 @@ def _best(s: dict[str, Any] | None, units: str = "F") -> str:
     rows = [
         f"<b>{esc(day(d.get('date')) or d.get('date'))}</b>"
         + (f": {esc(weather_words(d, units))}" if weather_words(d, units) else "")
-        + f"; index {_num(d.get('index'))}"
+        + f"; index {_number_text(d.get('index'))}"
         for d in days
     ]
     meets = all(d.get("protocol_met", True) for d in days)
@@ -298,7 +298,7 @@ def best_place_days(folders: dict[str, Path], top: int = 5) -> str:
         return ""
     ranked = rank_place_days(scored, top=top)
     rows = [
-        f"<b>{esc(r.place)}</b>, {esc(day(r.date))}: index {_num(r.viewing_index)}. {esc(r.reason)}"
+        f"<b>{esc(r.place)}</b>, {esc(day(r.date))}: index {_number_text(r.viewing_index)}. {esc(r.reason)}"
         for r in ranked.itertuples()
     ]
     return (

@@ -111,7 +111,7 @@ def provenance_doc(manifest: dict) -> str:
         f"{', '.join(e['inputs'])} | {e['notice'].replace('|', '/')} |"
         for e in manifest["responses"]
     )
-    total = sum((Path(e["file"]).name and e["bytes"]) for e in manifest["responses"])
+    total = sum(int(e["bytes"]) for e in manifest["responses"])
     counts = {
         "record": sum(_is_record_page(e["url"]) for e in manifest["responses"]),
         "effort": sum("/observations/histogram" in e["url"] and "interval=week" in e["url"] and "taxon_id=47158" in e["url"]

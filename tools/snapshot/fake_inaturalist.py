@@ -57,9 +57,9 @@ def _photo(url: object) -> dict | None:
     }
 
 
-def _taxon(tid: object, name: str, common: object, photo: object) -> dict:
+def _taxon(tid: int | float | None, name: str, common: object, photo: object) -> dict:
     return {
-        "id": None if pd.isna(tid) else int(tid),
+        "id": None if tid is None or pd.isna(tid) else int(tid),
         "name": name,
         "preferred_common_name": None if pd.isna(common) else common,
         "rank": "subspecies" if len(name.split()) > 2 else "species",

@@ -82,10 +82,6 @@ class OpenMeteoError(NotCovered):
     """Open-Meteo's own 400 answer: ``{"error": true, "reason": ...}``."""
 
 
-def _error(reason: str) -> Answer:
-    return Answer.json({"error": True, "reason": reason}, status=400)
-
-
 def _variables(value: str | None, table: dict[str, str]) -> list[str]:
     names = [v for v in (value or "").split(",") if v]
     bad = [v for v in names if v not in table]
@@ -252,7 +248,9 @@ def forecast(q: str, as_of: date) -> Answer:
     else:
         start, end = as_of - timedelta(days=past_days), as_of + timedelta(days=forecast_days - 1)
     out = _envelope(lats[0], lons[0], tz, as_of)
-    notes, inputs, kind = [], [], "observed"
+    notes: list[str] = []
+    inputs: list[str] = []
+    kind = "observed"
     if daily:
         rows = portland_days(start, end, as_of)
         kind, note, inputs = _series_notice(rows, as_of)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.settings import Paths
+from butterfly_lib.units import f_to_c
 
 UPSTREAM = "upstream-site"
 NOAA_FILE = "noaa/USW00024229_portland_airport_1940-2024.csv"
@@ -126,10 +127,6 @@ def daily_normals() -> pd.DataFrame:
     return smooth
 
 
-def f_to_c(x: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
-    return (x - 32.0) * 5.0 / 9.0
-
-
 @lru_cache(maxsize=4)
 def portland_daily(as_of: date) -> pd.DataFrame:
     """Portland daily values 1940-10-14 .. ``as_of`` with the origin of each row (see module docstring).
@@ -143,8 +140,8 @@ def portland_daily(as_of: date) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(days, name="day"))
     st = t.set_index("day")
     num = st[["TMAX", "TMIN", "PRCP"]].apply(pd.to_numeric, errors="coerce")
-    out["tmax_c"] = f_to_c(num["TMAX"]).reindex(out.index)
-    out["tmin_c"] = f_to_c(num["TMIN"]).reindex(out.index)
+    out["tmax_c"] = f_to_c(num["TMAX"].reindex(out.index))
+    out["tmin_c"] = f_to_c(num["TMIN"].reindex(out.index))
     out["precipitation_mm"] = (num["PRCP"] * 25.4).reindex(out.index)
     out["sunshine_s"] = np.nan
     out["daylight_s"] = np.nan

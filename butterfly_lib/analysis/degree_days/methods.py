@@ -292,12 +292,9 @@ def degree_days(
     value), so the newest day of a record still has a value. A missing ``tmin`` or ``tmax`` gives NaN.
     Raises ``InvalidInput`` for an unknown method or cutoff, ``lower >= upper``, or ``tmin > tmax``.
     """
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - xarray is a dependency
-        xr = None
-    kwargs = dict(lower=lower, upper=upper, method=method, cutoff=cutoff)
-    if xr is not None and isinstance(tmax, xr.DataArray):
+    import xarray as xr
+
+    if isinstance(tmax, xr.DataArray):
         tmin_da = tmin if isinstance(tmin, xr.DataArray) else xr.full_like(tmax, np.nan) + tmin
         tmin_da, tmax_da = xr.broadcast(tmin_da, tmax)
         dims = [d for d in tmax_da.dims if d != "time"] + (["time"] if "time" in tmax_da.dims else [])
@@ -308,7 +305,7 @@ def degree_days(
             if not isinstance(tmin_next, xr.DataArray):  # plain values are laid out like tmax
                 tmin_next = tmax.copy(data=np.broadcast_to(np.asarray(tmin_next, dtype=float), tmax.shape))
             nx_v = xr.broadcast(tmin_next, tmax_da)[0].transpose(*dims).values
-        values = degree_days_array(lo_v, hi_v, tmin_next=nx_v, **kwargs)
+        values = degree_days_array(lo_v, hi_v, lower=lower, upper=upper, method=method, cutoff=cutoff, tmin_next=nx_v)
         order = [*tmax.dims, *(d for d in tmax_da.dims if d not in tmax.dims)]
         result = tmax_da.transpose(*dims).copy(data=values).transpose(*order)
         return result.rename("dd")
@@ -318,11 +315,14 @@ def degree_days(
         values = degree_days_array(
             np.asarray(tmin, dtype=float),
             tmax.to_numpy(dtype=float),
+            lower=lower,
+            upper=upper,
+            method=method,
+            cutoff=cutoff,
             tmin_next=None if tmin_next is None else np.asarray(tmin_next, dtype=float),
-            **kwargs,
         )
         return pd.Series(values, index=tmax.index, name="dd")
-    values = degree_days_array(tmin, tmax, tmin_next=tmin_next, **kwargs)
+    values = degree_days_array(tmin, tmax, lower=lower, upper=upper, method=method, cutoff=cutoff, tmin_next=tmin_next)
     if np.ndim(values) == 0 and not isinstance(tmax, np.ndarray):
         return float(values)
     return values

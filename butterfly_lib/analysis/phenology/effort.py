@@ -89,11 +89,6 @@ def week_monday(year, week) -> pd.DatetimeIndex:  # noqa: ANN001 (array-likes)
     return pd.DatetimeIndex(monday1 + pd.to_timedelta((w - 1) * 7, unit="D"))
 
 
-def _week_index(monday: pd.DatetimeIndex) -> np.ndarray:
-    """A running week number (Mondays since 1970-01-05)."""
-    return ((monday - pd.Timestamp("1970-01-05")).days // 7).to_numpy(dtype=np.int64)
-
-
 def check_effort(effort: pd.DataFrame) -> pd.DataFrame:
     """The effort table as ``year, week, n_reference, week_start`` (validated; ``week_start`` may replace
     ``year, week`` on input). Raises ``InvalidInput`` naming the bad value."""

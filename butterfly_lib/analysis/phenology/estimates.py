@@ -30,7 +30,6 @@ from butterfly_lib.errors import InvalidInput
 SIGHTING_COLUMNS = ("id", "taxon_id", "scientific_name", "common_name", "observed_on", "latitude", "longitude",
                     "user_id", "cum_dd", "dd_source")  # fmt: skip
 REQUIRED = ("scientific_name", "observed_on", "cum_dd")
-SCALES = ("doy", "dd")
 ESTIMATE_COLUMNS = (
     "scientific_name", "common_name", "taxon_id", "brood", "year", "scale", "percentile", "estimate",
     "ci_low", "ci_high", "date", "n", "n_eff", "n_years", "censored", "censor_reason", "effort_corrected",

@@ -38,7 +38,7 @@ from butterfly_lib.analysis.phenology.broods import assign_broods, detect_broods
 from butterfly_lib.analysis.phenology.effort import effort_weights, sampling_gaps
 from butterfly_lib.analysis.phenology.estimates import pooled_percentiles, yearly_percentiles
 from butterfly_lib.analysis.phenology.skill import date_precision, hindcast, skill_summary
-from butterfly_lib.analysis.phenology.traits import flight_months, load_traits, match_traits
+from butterfly_lib.analysis.phenology.traits import flight_months, load_traits, match_traits, species_name
 from butterfly_lib.analysis.phenology.windows import WINDOW_COLUMNS, season_windows, species_status
 from butterfly_lib.errors import InvalidInput
 
@@ -83,16 +83,6 @@ class PlacePhenology:
     precision: pd.DataFrame
     #: what the sample is, in numbers (``describe_sample``)
     sample: dict[str, Any] = field(default_factory=dict)
-
-    def status_of(self, scientific_name: str) -> str | None:
-        """The one status of a species (any name the data uses; subspecies find their species), or None."""
-        hit = self.statuses.loc[self.statuses["scientific_name"] == species_name(scientific_name), "status"]
-        return str(hit.iloc[0]) if len(hit) else None
-
-
-def species_name(name: object) -> str:
-    """The species (binomial) of a scientific name: ``"Icaricia icarioides fenderi"`` -> ``"Icaricia icarioides"``."""
-    return " ".join(str(name).split()[:2])
 
 
 def as_species(sightings: pd.DataFrame) -> pd.DataFrame:

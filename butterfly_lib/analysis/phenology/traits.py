@@ -2,7 +2,7 @@
 
 Look here to read ``species_traits.csv`` (``load_traits``), to find a species' row from any name the data
 uses (``match_traits``: subspecies fall back to their species, synonyms in ``also_known_as`` are matched), and
-for the rules built on it (``window_method``, ``flight_months``, ``in_flight_months``). The table's columns
+for the rules built on it (``window_method``, ``flight_months``). The table's columns
 and sources are described in ``README.md`` beside it.
 
 Rules:
@@ -82,16 +82,8 @@ def flight_months(text: str) -> tuple[int, int] | None:
     return _parse_months(text) if text else None
 
 
-def in_flight_months(text: str, day) -> bool | None:  # noqa: ANN001 (date-like)
-    """Whether ``day`` falls in the months of ``flight_months`` (None where they are not known)."""
-    fm = flight_months(text)
-    if fm is None:
-        return None
-    m = pd.Timestamp(day).month
-    return fm[0] <= m <= fm[1]
-
-
-def _binomial(name: str) -> str:
+def species_name(name: object) -> str:
+    """The species (binomial) of a scientific name: ``"Icaricia icarioides fenderi"`` -> ``"Icaricia icarioides"``."""
     return " ".join(str(name).split()[:2])
 
 
@@ -100,14 +92,14 @@ def match_traits(names, traits: pd.DataFrame | None = None) -> pd.DataFrame:  # 
     ``synonym``, ``species`` (a subspecies matched to its species) or ``""`` (not in the table: empty values))."""
     t = load_traits() if traits is None else traits
     by_name = {n: i for i, n in enumerate(t["scientific_name"])}
-    by_syn = {}
+    by_syn: dict[str, int] = {}
     for i, syns in enumerate(t["also_known_as"]):
         for s in filter(None, (x.strip() for x in str(syns).split(";"))):
             by_syn.setdefault(s, i)
     rows, how = [], []
     for name in names:
         name = str(name)
-        for key, kind in ((name, "exact"), (_binomial(name), "species")):
+        for key, kind in ((name, "exact"), (species_name(name), "species")):
             if key in by_name:
                 rows.append(by_name[key])
                 how.append(kind)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from butterfly_lib.http import Fetched
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.inaturalist import client, parse, validate
@@ -49,7 +50,9 @@ def observations(
     max_results = validate.max_results(max_results)
     location = place_label(where)
     tier = window.tier()
-    frames, fetches, matched, skipped = [], [], 0, 0
+    frames: list[pd.DataFrame] = []
+    fetches: list[Fetched] = []
+    matched, skipped = 0, 0
     for q in window.queries():
         budget = max_results - sum(len(f) for f in frames)
         if budget <= 0:
@@ -104,8 +107,8 @@ def sightings_this_week(
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Observations around ``as_of``: the month-day window in every year, or this year only."""
-    as_of = as_of or date.today()
+    day = validate.a_date("as_of", as_of or date.today())
     window = (
-        AcrossYears(as_of, days_back, days_ahead) if all_years else this_week(as_of, days_back, days_ahead)
+        AcrossYears(day, days_back, days_ahead) if all_years else this_week(day, days_back, days_ahead)
     )
     return observations(where, window, **kwargs)

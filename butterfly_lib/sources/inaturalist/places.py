@@ -57,9 +57,6 @@ class InatPlace:
             raise InvalidInput("place_id", self.place_id, "a positive whole number")
 
 
-Where = Place | BBox | InatPlace
-
-
 def place_params(where: object) -> dict[str, float | int]:
     """Query parameters selecting ``where``; raises ``InvalidInput`` for anything else."""
     if isinstance(where, Place):

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from butterfly_lib.http import Fetched
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.provenance import attach, combine
 from butterfly_lib.sources.inaturalist import client, parse, validate
@@ -46,7 +47,10 @@ def species_counts(
     params = search_params(where, taxon_id, quality_grades)
     location = place_label(where)
     tier = window.tier()
-    frames, fetches, raw, notices = [], [], [], []
+    frames: list[pd.DataFrame] = []
+    fetches: list[Fetched] = []
+    raw: list[dict[str, Any]] = []
+    notices: list[str] = []
     for q in window.queries():
         pages = client.pages(
             PATH,
@@ -67,8 +71,8 @@ def species_counts(
                 notices.append(
                     f"{total} taxa match {_describe(q)} but iNaturalist serves at most {client.RESULT_CAP}"
                 )
-    for n in notices:
-        warnings.warn(f"iNaturalist species counts: {n}", stacklevel=2)
+    for note in notices:
+        warnings.warn(f"iNaturalist species counts: {note}", stacklevel=2)
     frame = _sum_counts(frames)
     if with_family:
         fam, more = families(raw, session=session)
@@ -109,11 +113,12 @@ def species_this_week(
     **kwargs: Any,
 ) -> pd.DataFrame:
     """Taxa seen on the month-days ``days_back`` before to ``days_ahead`` after ``as_of``, in any year."""
-    return species_counts(where, AcrossYears(as_of or date.today(), days_back, days_ahead), **kwargs)
+    day = validate.a_date("as_of", as_of or date.today())
+    return species_counts(where, AcrossYears(day, days_back, days_ahead), **kwargs)
 
 
 def species_this_year(
     where: object, as_of: date | str | None = None, **kwargs: Any
 ) -> pd.DataFrame:
     """Taxa seen from January 1 to ``as_of`` of ``as_of``'s year."""
-    return species_counts(where, this_year(as_of or date.today()), **kwargs)
+    return species_counts(where, this_year(validate.a_date("as_of", as_of or date.today())), **kwargs)

@@ -223,7 +223,7 @@ class RecordStore:
                 n = 0
                 if ids:
                     con.register("gone", pd.DataFrame({"id": pd.array(ids, dtype="int64")}))
-                    n = int(con.execute(f"SELECT count(*) FROM {table} WHERE id IN (SELECT id FROM gone)").fetchone()[0])
+                    n = int(_aggregate(con, f"SELECT count(*) FROM {table} WHERE id IN (SELECT id FROM gone)"))
                     con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM gone)")
                 if state:
                     assign = ", ".join(f"{k} = ?" for k in state)
@@ -238,16 +238,14 @@ class RecordStore:
 
     def max_id(self, table: str) -> int | None:
         with self.connect() as con:
-            value = con.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+            value = _aggregate(con, f"SELECT max(id) FROM {table}")
         return None if value is None else int(value)
 
     def count(self, table: str, quality_grade: str | None = "research") -> int:
         with self.connect() as con:
             if quality_grade is None:
-                return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-            return int(
-                con.execute(f"SELECT count(*) FROM {table} WHERE quality_grade = ?", [quality_grade]).fetchone()[0]
-            )
+                return int(_aggregate(con, f"SELECT count(*) FROM {table}"))
+            return int(_aggregate(con, f"SELECT count(*) FROM {table} WHERE quality_grade = ?", [quality_grade]))
 
     def year_counts(self, table: str) -> pd.Series:
         """Research-grade observations per year of iNaturalist's own observed date (as its histogram counts)."""
@@ -276,6 +274,14 @@ class RecordStore:
         for col in ("observed_at", "updated_at", "fetched_at"):
             frame[col] = pd.to_datetime(frame[col], utc=True)
         return frame
+
+
+def _aggregate(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The value of a one-row aggregate query (count, max): such a query always returns exactly one row."""
+    row = con.execute(sql, params).fetchone()
+    if row is None:
+        raise ButterflyError(f"no row from the aggregate query {sql!r}")
+    return row[0]
 
 
 def utc_now() -> datetime:

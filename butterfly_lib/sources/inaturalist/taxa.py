@@ -58,7 +58,7 @@ def families(
             if isinstance(anc, dict) and isinstance(anc.get("id"), int) and "rank" in anc:
                 known[anc["id"]] = anc
 
-    def chain(rec: dict[str, Any]) -> list[int]:
+    def chain(rec: dict[str, Any]) -> list[int | None]:
         return [a for a in (rec.get("ancestor_ids") or []) if isinstance(a, int)] + [rec.get("id")]
 
     def family_of(rec: dict[str, Any]) -> dict[str, Any] | None:

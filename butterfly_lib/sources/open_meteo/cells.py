@@ -84,9 +84,6 @@ class WeightBudget:
     def allows(self, weight: float) -> bool:
         return self.total() + weight <= self.per_day
 
-    def _used(self, window: float, now: float) -> float:
-        return float(sum(w for t, w in self.spent if now - t < window))
-
     def wait_for(self, weight: float) -> float:
         """Sleep until ``weight`` fits the minute and hour windows; returns the seconds slept."""
         slept = 0.0

@@ -84,7 +84,7 @@ def parse_ensemble(
             )  # fmt: skip
             arr[row[member]] = (
                 np.asarray(values, dtype=float)
-                if not quantity.integer
+                if isinstance(values, np.ndarray)
                 else values.to_numpy(dtype=float, na_value=np.nan)
             )
         data_vars[column] = (("member", "time"), arr, {"units": quantity.unit, "open_meteo_variable": var})
