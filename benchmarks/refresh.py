@@ -80,13 +80,14 @@ def notebook_refresh(
     n_places: int = 1,
     as_of: str,
     names: list[str] | None = None,
+    log: Any = None,
 ) -> Any:
     """Run the page notebooks for ``n_places`` places against ``server`` with ``cache_file`` as the cache."""
     from butterfly_lib.site.modes import ModeChoice
     from butterfly_lib.site.runner import run_pages
 
     settings = bench_settings(server, cache_file, pages_dir, n_places=n_places, as_of=as_of)
-    return run_pages(ModeChoice(settings, "benchmark: replay server"), page_names=names, log=lambda _m: None)
+    return run_pages(ModeChoice(settings, "benchmark: replay server"), page_names=names, log=log or (lambda _m: None))
 
 
 def in_process_refresh(settings: Any) -> dict[str, Any]:

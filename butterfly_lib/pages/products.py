@@ -27,6 +27,25 @@ from butterfly_lib.sources.open_meteo import forecast_daily
 from butterfly_lib.sources.temperatures import daily_temperatures
 
 
+class product(cached_property):  # noqa: N801 (a decorator, named like cached_property)
+    """A ``cached_property`` computed once per ``Products`` even when several threads ask at the same moment
+    (the runner's prefetch builds a place's pages in parallel threads that share its products)."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        cache = instance.__dict__
+        name = self.attrname
+        if name in cache:
+            return cache[name]
+        with _LOCK:
+            lock = cache.setdefault("_product_locks", {}).setdefault(name, threading.Lock())
+        with lock:
+            if name not in cache:
+                cache[name] = self.func(instance)
+            return cache[name]
+
+
 @dataclass(eq=False)
 class Profiles:
     """Emergence profiles in the page's units, the same in °F·days as computed, and what they cover."""
@@ -45,7 +64,7 @@ class Products:
     as_of: date
     session: ButterflySession = field(repr=False)
 
-    @cached_property
+    @product
     def temperatures(self) -> pd.DataFrame:
         """Daily max/min from the history start (normal period, at least ten years) to the as-of day."""
         p = self.place
@@ -53,36 +72,36 @@ class Products:
             p.temperature_source, p.place, p.history_start(self.as_of), self.as_of, session=self.session
         )
 
-    @cached_property
+    @product
     def forecast(self) -> pd.DataFrame:
         """The 16-day daily forecast (Open-Meteo) for the place."""
         return forecast_daily(self.place.place, session=self.session)
 
-    @cached_property
+    @product
     def season(self) -> Season:
         """This season on the degree-day clock: accumulation, normals, comparison, projection."""
         return season_state(
             self.temperatures, self.forecast, self.as_of, self.place.dd, self.place.normals_period
         )
 
-    @cached_property
+    @product
     def station_record(self) -> pd.DataFrame:
         """The bundled NOAA Portland airport record (1940–2024), the profiles' temperature record."""
         return load_station_csv(bundled_path(self.settings.paths.noaa_dir))
 
-    @cached_property
+    @product
     def upstream_sightings(self) -> pd.DataFrame:
         """The real sightings an earlier planner published (a gappy sample, see its README)."""
         return pd.read_csv(self.settings.paths.upstream_dir / "sightings.csv")
 
-    @cached_property
+    @product
     def profiles(self) -> Profiles:
         profiles_f, coverage = real_emergence_profiles(
             self.upstream_sightings, self.station_record, self.place.dd
         )
         return Profiles(profiles_in_units(profiles_f, self.place.dd.units), profiles_f, coverage)
 
-    @cached_property
+    @product
     def flying(self) -> pd.Series:
         """Species expected to be flying around each day of the season (feeds the viewing index)."""
         return flying_counts(self.profiles.in_units, self.season.projection)
@@ -101,7 +120,9 @@ def products_for(settings: Settings, place: PlaceSettings, as_of: date, session:
         return _PRODUCTS[key]
 
 
-def forget_products() -> None:
-    """Drop every kept product (a long-lived kernel starting a new run; tests)."""
+def forget_products(slug: str | None = None) -> None:
+    """Drop every kept product, or those of the place ``slug`` (its pages are done; a long-lived kernel starting
+    a new run; tests)."""
     with _LOCK:
-        _PRODUCTS.clear()
+        for key in [k for k in _PRODUCTS if slug is None or k[1] == slug]:
+            del _PRODUCTS[key]

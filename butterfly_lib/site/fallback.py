@@ -9,12 +9,14 @@ files next to it, and prints that the fallback was used.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -85,16 +87,22 @@ def _inject(html: str, nav: str, title: str) -> str:
     return html.replace("</body>", _note() + "\n</body>", 1)
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter() -> Any:
+    # one exporter for every page: building one (loading its templates) costs about what exporting a page does
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+
+
 def export_notebook(path: Path) -> str:
     """One executed notebook as standalone HTML: outputs only, widget state embedded."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(path), as_version=4)
-    exporter = HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 

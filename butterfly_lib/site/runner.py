@@ -9,26 +9,48 @@ nothing travels through environment variables. All notebooks of a run execute in
 ``Products`` (the season, the profiles) instead of computing them again. A failing notebook stops the run with
 ``PageFailed`` naming the notebook, the place and the cell. Afterwards ``pages/run.json`` records the mode and
 every page's data files, and the landing page's cards are rebuilt (``index_cards``).
+
+A live run fetches first (``butterfly_lib.site.prefetch``: the page builders run in this process, every
+source asked at once and iNaturalist through one limiter, several places' requests pooled) and a kernel renders
+each page as soon as its data is in the cache; several places are spread over a few kernels, one per worker
+(``butterfly_lib.site.workers``).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.pages.context import place_folder
-from butterfly_lib.settings import PlaceSettings, Settings
+from butterfly_lib.settings import PlaceSettings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
+from butterfly_lib.site.workers import Task, kernel_count, run_on_kernels
+
+if TYPE_CHECKING:
+    import nbformat
+
+
+def _nbformat() -> ModuleType:
+    """nbformat, imported where it is used (a live run starts fetching first). It brings jsonschema, which
+    imports rfc3987-syntax when installed (JupyterLab's jupyter-events brings it) only to check "iri" string
+    formats, building a grammar for about two seconds of CPU; no notebook schema uses that format, so this
+    process does without it."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import nbformat
+
+    return nbformat
+
 
 RUN_RECORD = "run.json"
 #: seconds one cell may run before the run is stopped (a live cold run of the map page takes the longest)
@@ -71,6 +93,7 @@ def _data_files(folder: Path, name: str) -> list[str]:
 
 def parameterized(notebook: Path, parameters: dict[str, Any], kernel_name: str) -> nbformat.NotebookNode:
     """The notebook with papermill's injected-parameters cell after its ``parameters`` cell."""
+    _nbformat()
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -100,6 +123,11 @@ class Kernel:
         finally:
             if client.kc is not None:
                 client.kc.stop_channels()
+
+    def run_code(self, code: str, timeout: int = 60) -> None:
+        """Run ``code`` in the kernel (between pages: dropping a finished place's products)."""
+        nbformat = _nbformat()
+        self.execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), timeout=timeout)
 
     def close(self) -> None:
         if self.km.has_kernel:
@@ -141,31 +169,53 @@ def run_pages(
 
     total = len(names) * len(settings.places)
     log(f"butterfly run: {choice.name} mode ({choice.reason}); {total} page(s) for {len(settings.places)} place(s)")
-    done: list[PageRun] = []
     start = time.monotonic()
     pages_dir.mkdir(parents=True, exist_ok=True)
+    for place in settings.places:
+        place_folder(settings, place).mkdir(parents=True, exist_ok=True)
+    tasks = [Task(p, n, i * len(names) + j) for i, p in enumerate(settings.places) for j, n in enumerate(names)]
+    counter = iter(range(1, total + 1))
     with tempfile.TemporaryDirectory(prefix="butterfly-run-") as tmp:
         settings_file = Path(tmp) / "settings.json"
         settings_file.write_text(settings.to_json(), encoding="utf-8")
-        with Kernel(kernel_name, cwd=pages_dir) as kernel:
-            for place in settings.places:
-                folder = place_folder(settings, place)
-                folder.mkdir(parents=True, exist_ok=True)
-                for name in names:
-                    notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
-                    log(f"[{len(done) + 1}/{total}] {place.name}: {name} ...")
-                    t0 = time.monotonic()
-                    params = {"place": place.slug, "settings_file": str(settings_file)}
-                    nb = parameterized(notebook, params, kernel_name)
-                    try:
-                        kernel.execute(nb)
-                    except Exception as exc:
-                        nbformat.write(nb, str(output))
-                        raise _page_failed(exc, nb, notebook, output, place, root) from exc
-                    nbformat.write(nb, str(output))
-                    run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
-                    done.append(run)
-                    log(f"    done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
+
+        def execute(kernel: Kernel, task: Task) -> PageRun:
+            nbformat = _nbformat()
+            place, name = task.place, task.name
+            folder = place_folder(settings, place)
+            notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
+            log(f"[{next(counter)}/{total}] {place.name}: {name} ...")
+            t0 = time.monotonic()
+            nb = parameterized(notebook, {"place": place.slug, "settings_file": str(settings_file)}, kernel_name)
+            try:
+                kernel.execute(nb)
+            except Exception as exc:
+                nbformat.write(nb, str(output))
+                raise _page_failed(exc, nb, notebook, output, place, root) from exc
+            nbformat.write(nb, str(output))
+            run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
+            log(f"    {place.name}: {name} done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
+            return run
+
+        def place_done(kernel: Kernel, place: PlaceSettings) -> None:
+            kernel.run_code(f"from butterfly_lib.pages.products import forget_products\nforget_products({place.slug!r})")
+
+        from butterfly_lib.site.prefetch import start_prefetch
+
+        prefetch = start_prefetch(settings, names, log=log)
+        try:
+            done = run_on_kernels(
+                tasks,
+                kernels=kernel_count(len(settings.places)),
+                start_kernel=lambda: Kernel(kernel_name, cwd=pages_dir),
+                execute=execute,
+                ready=(lambda t: prefetch.ready(t.place, t.name)) if prefetch is not None else None,
+                place_done=place_done,
+            )
+        finally:
+            if prefetch is not None:
+                prefetch.close()
+                log(prefetch.report())
     result = RunResult(choice=choice, pages=done, pages_dir=pages_dir, seconds=time.monotonic() - start)
     write_run_record(result)
     from butterfly_lib.site.index_cards import write_cards
