@@ -160,13 +160,15 @@ class Exchange:
         with state.lock:
             key = key_of(url, params)
             with self._lock:
-                recent = self._recent.pop(key, None)
+                recent = self._recent.get(key)
             if recent is not None and pool:
                 self._count_shared(source)
                 return self._answer(prepared, Shared(recent[1], recent[2], prepared.url or ""))
             if rule is not None:
                 kept = rule.answer(url, params)
-                if kept is None:
+                if kept is not None:
+                    self._count_shared(source)
+                else:
                     try:
                         kept = rule.fetch(url, params, _PoolNet(self, source, state, limits))
                     except (bounded.Refused, requests.RequestException, ValueError, KeyError, TypeError):

@@ -18,6 +18,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import requests_cache
 from requests.adapters import HTTPAdapter
@@ -78,6 +79,9 @@ class ButterflySession(requests_cache.CachedSession):
     endpoints: dict[str, str]
     read_only: bool
     limits: LimitsSetting
+    #: a prefetch's network gate (``butterfly_lib.http.exchange.Exchange``), or None: ``fetch`` sends itself
+    exchange: Any = None
+    _open_key: str | None = None
 
     def close(self) -> None:
         super().close()
