@@ -20,6 +20,7 @@ caches have nothing to prefetch (``start_prefetch`` returns None).
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import threading
 import time
@@ -36,7 +37,7 @@ from butterfly_lib.sources.inaturalist.pooling import union_pools
 from butterfly_lib.sources.open_meteo.pooling import location_pools
 
 #: places whose pages are being fetched at the same time (their products are held until their pages are done)
-WINDOW = 4
+WINDOW = 2
 
 
 @dataclass
@@ -48,6 +49,33 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     seconds: float = 0.0
     error: str = ""
+
+
+#: glibc's mallopt parameter for the number of malloc arenas
+_M_ARENA_MAX = -8
+
+
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def _few_arenas() -> None:
+    """At most two malloc arenas in this process (glibc; elsewhere nothing). glibc gives threads that allocate
+    at once arenas of their own (up to eight per core), and freed blocks stay in them: builders in a dozen
+    threads took the runner from 100 MB to 380 MB where their data never passed 50 MB; with two, 260 MB."""
+    libc = _glibc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(_M_ARENA_MAX, 2)
+
+
+def _give_back_memory() -> None:
+    """Return freed heap to the system (glibc ``malloc_trim``), once a place's products are dropped."""
+    libc = _glibc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 def pools_for(settings: Settings) -> dict[str, Pool]:
@@ -80,6 +108,7 @@ class Prefetch:
         self.finished: float | None = None
 
     def start(self) -> Prefetch:
+        _few_arenas()
         self._pool = ThreadPoolExecutor(
             max_workers=self.window * max(1, len({name for _slug, name in self.jobs})),
             thread_name_prefix="prefetch",
@@ -107,6 +136,7 @@ class Prefetch:
                     self.finished = time.monotonic()
             if place_done:
                 forget_products(job.place.slug)
+                _give_back_memory()
 
     def ready(self, place: PlaceSettings, page: str) -> threading.Event:
         """Set once ``page`` of ``place`` has been fetched (or failed); always set for a page not prefetched."""
@@ -117,10 +147,11 @@ class Prefetch:
             return event
         return job.done
 
-    def close(self) -> None:
-        """Wait for every builder, then close the sessions."""
+    def close(self, *, cancel: bool = False) -> None:
+        """Wait for the builders (``cancel``: the run failed, so only for those already running), then close the
+        sessions."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True)
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
         self.session.close()
         self.exchange.close()
 

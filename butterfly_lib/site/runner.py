@@ -109,7 +109,12 @@ class Kernel:
 
         self.kernel_name = kernel_name
         self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(cwd=str(cwd) if cwd else None, extra_arguments=["--HistoryManager.enabled=False"])
+        # no history and no output cache: a kernel that renders page after page would otherwise keep every
+        # figure and table it ever displayed (Out[n]), its memory growing with every place
+        self.km.start_kernel(
+            cwd=str(cwd) if cwd else None,
+            extra_arguments=["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"],
+        )
 
     def execute(self, nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
         from nbclient import NotebookClient
@@ -203,6 +208,7 @@ def run_pages(
         from butterfly_lib.site.prefetch import start_prefetch
 
         prefetch = start_prefetch(settings, names, log=log)
+        failed = True
         try:
             done = run_on_kernels(
                 tasks,
@@ -212,9 +218,10 @@ def run_pages(
                 ready=(lambda t: prefetch.ready(t.place, t.name)) if prefetch is not None else None,
                 place_done=place_done,
             )
+            failed = False
         finally:
             if prefetch is not None:
-                prefetch.close()
+                prefetch.close(cancel=failed)
                 log(prefetch.report())
     result = RunResult(choice=choice, pages=done, pages_dir=pages_dir, seconds=time.monotonic() - start)
     write_run_record(result)
