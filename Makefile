@@ -42,7 +42,8 @@ bench: $(STAMP)
 snapshot: $(STAMP)
 	$(BIN)/python tools/build_snapshot.py
 
-# Generated output only. The request cache (data/cache/) is kept: it holds past-years answers that never expire
-# and cost many requests to fetch again; `butterfly cache clear` (or clear-expired) is the way to empty it.
+# Generated output only. The request cache (data/cache/) and the places' observation records (data/record/) are
+# kept: they hold past years that never change and cost many requests to fetch again; `butterfly cache clear` (or
+# clear-expired) empties the cache, and deleting a folder of data/record/ makes the next run download that record anew.
 clean:
 	rm -rf _site site/_build test-output

@@ -83,11 +83,13 @@ def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: 
 
     from butterfly_lib.settings import places_from_site
 
-    settings = load_settings(env={}, as_of=as_of)
+    # the server plays back the live answers of the as-of day: that day is "today" for the run
+    settings = load_settings(env={}, as_of=as_of, today=date.fromisoformat(as_of))
     chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
     return settings.with_(
         places=chosen,
-        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file),
+        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file,
+                      record_root=cache_file.parent / "record"),
         http=replace(settings.http, cache_file=cache_file, endpoints=tuple(endpoints(server).items())),
     )
 
@@ -123,8 +125,12 @@ def in_process_refresh(settings: Any) -> dict[str, Any]:
     ctx = open_context(settings, log=lambda _m: None)
     fc, sp, mp = forecast.build(ctx), species.build(ctx), sightings_map.build(ctx)
     dd_page.build(ctx)
-    em_page.build(ctx)
+    em = em_page.build(ctx)
+    products = em.context.products
     return {
+        "record_held": len(products.record.sightings),
+        "effort_seasons": int(products.effort["year"].nunique()),
+        "cells_planned": int(len(products.cells.attrs["plan"])),
         "forecast": fc.daily,
         "species_week": sp.week,
         "species_year": sp.year,
@@ -145,13 +151,21 @@ def endpoint_of(
     if source == "inaturalist":
         if "/taxa" in path:
             return "taxa (family names)"
+        if path.endswith("histogram") and query.get("interval") == "week":
+            return "effort (insects per week)"
+        if path.endswith("histogram") and query.get("interval") == "year":
+            return "record: per-year counts"
         for tail in ("species_counts", "histogram"):
             if path.endswith(tail):
                 return tail
+        if query.get("order_by") == "id" and query.get("quality_grade") == "research" and "month" not in query:
+            return "record: pages"
         return "observations"
     if source == "open_meteo_forecast":
         return "forecast 15-minute" if "minutely_15" in query else "forecast daily"
     if source == "open_meteo_archive":
+        if query.get("models") == "era5_land":
+            return "archive: record cells (ERA5-Land)"
         try:  # the place's history spans decades; the weather at sighting cells one year's sighting days
             span = date.fromisoformat(query["end_date"]) - date.fromisoformat(query["start_date"])
         except (KeyError, ValueError):
@@ -215,6 +229,12 @@ MINIMUM_RULES: dict[tuple[str, str], str] = {
     ("open_meteo_archive", "archive: sighting cells"): "ceil(cells/100): every sighting cell over the span of all "
     "sighting days in one request",
     ("noaa", "daily summaries"): "1: the station's whole span",
+    ("inaturalist", "record: pages"): "ceil(n/200) on the first build (n research-grade observations in the "
+    "place's circle, 200 a page, paged by id); a daily refresh asks only what changed since the last one",
+    ("inaturalist", "effort (insects per week)"): "one week-of-year histogram per season the record holds (the "
+    "endpoint answers one year's weeks at a time; past seasons never expire)",
+    ("open_meteo_archive", "archive: record cells (ERA5-Land)"): "as ``cells.plan_cells`` plans them: every "
+    "record cell over its season's days, grouped within Open-Meteo's request weight",
 }
 #: why the pages ask more than the minimum where they do
 ABOVE_MINIMUM: dict[tuple[str, str], str] = {
@@ -234,6 +254,7 @@ LIVE_NOTE = (
     "the season's temperatures are completed with the forecast's past days (a second /forecast request; the "
     "minimum counts those days in the one /forecast request)."
 )
+
 
 
 def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int = 0) -> Counter:
@@ -259,6 +280,10 @@ def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int
         ("open_meteo_archive", "archive: place history"): 1,
         ("open_meteo_archive", "archive: sighting cells"): math.ceil(cells / CELLS_PER_REQUEST),
         ("noaa", "daily summaries"): 1,
+        # the emergence science: ceil(n/200) record pages, one effort histogram a season, the cells as planned
+        ("inaturalist", "record: pages"): math.ceil(data.get("record_held", 0) / OBS_PER_PAGE),
+        ("inaturalist", "effort (insects per week)"): data.get("effort_seasons", 0),
+        ("open_meteo_archive", "archive: record cells (ERA5-Land)"): data.get("cells_planned", 0),
     })  # fmt: skip
 
 

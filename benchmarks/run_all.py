@@ -123,6 +123,20 @@ def summary_rows(refresh: dict, build: dict, places: dict, dd: dict, record: dic
     return rows
 
 
+def emergence_rows(em: dict) -> list[str]:
+    """Summary rows of ``bench_emergence.py`` (a non-Portland place: first build and the next day's refresh)."""
+    if not em:
+        return []
+    rows = []
+    for label, what in (("first_build", "first build"), ("next_day", "next day's refresh")):
+        r, m = em[label], em["minimum"][label]
+        rows.append(f"| requests, emergence science of {em['place']}, {what} | {r['total']} ({r['seconds']:.0f} s) "
+                    f"| minimum {sum(m.values())} ({verdict(r['total'] <= sum(m.values()))}) |")  # fmt: skip
+    rows.append(f"| requests, emergence science, warm rerun the same day | {em['warm_rerun']['total']} | 0 "
+                f"({verdict(em['warm_rerun']['total'] == 0)}) |")  # fmt: skip
+    return rows
+
+
 def write_results(sections: list[tuple[str, str]], rows: list[str], machine: dict, seconds: float) -> None:
     parts = [
         "# Benchmark results",
@@ -167,7 +181,8 @@ def main() -> None:
     )
     dd_text, dd = run_script("bench_degree_days.py")
     record_text, record = run_script("bench_record.py")
-    rows = summary_rows(refresh, build, places, dd, record)
+    em_text, em = run_script("bench_emergence.py")
+    rows = summary_rows(refresh, build, places, dd, record) + emergence_rows(em)
     print("\n".join(rows))
     write_results(
         [
@@ -176,6 +191,7 @@ def main() -> None:
             ("Places: 1, 3, 10, 30", places_text),
             ("Degree days: which method, how fast", dd_text),
             ("The observation record", record_text),
+            ("Emergence science of a place that is not Portland", em_text),
         ],
         rows,
         machine,

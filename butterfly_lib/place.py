@@ -1,13 +1,25 @@
 """The validated ``Place`` every analysis is run for (the default place, Portland, is in ``settings``).
 
-Look here to see what counts as a valid latitude, longitude, radius, time zone or NOAA station id.
-Validation happens on construction, so a bad place never reaches a request.
+Look here to see what counts as a valid latitude, longitude, radius, time zone or NOAA station id, and how a
+place's name becomes its folder. Validation happens on construction, so a bad place never reaches a request.
+
+Time zones: an IANA zone name as the tz database lists it (``iana_zone_names``), never a file name that
+``zoneinfo`` happens to read (``localtime`` is /etc/localtime, whatever zone the machine is in) nor ``Factory``.
+
+Folder names (``Place.slug``, ``folder_name``): the name in lowercase ASCII letters and digits joined by
+hyphens, accents dropped (``São Paulo`` -> ``sao-paulo``); a name with anything else in it (another script,
+an emoji, a symbol), a long name or a device name of Windows gets 8 hex digits of the SHA-1 of the name
+appended (``蝶々`` -> ``place-<hash>``, ``🦋 Park`` -> ``park-<hash>``), so distinct names get distinct folders,
+the same name always the same folder, and every folder name is safe in a path and a URL everywhere.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -56,8 +68,8 @@ class Place:
 
     @property
     def slug(self) -> str:
-        """A file-name-safe form of the name (``portland-oregon``)."""
-        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "place"
+        """The place's folder name (``portland-oregon``; see ``folder_name``)."""
+        return folder_name(self.name)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,14 +107,67 @@ def _check_number(name: str, value: object, low: float, high: float, low_open: b
         raise InvalidInput(name, value, f"a number in {bracket}{low:g}, {high:g}]")
 
 
+#: names ``zoneinfo`` may read that name no zone of a place: the machine's own zone file and the tz database's
+#: placeholder for unconfigured machines
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+#: longest folder name before a hash is appended instead of the rest
+MAX_SLUG = 48
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+
+
+@functools.cache
+def iana_zone_names() -> frozenset[str]:
+    """The zone names of the IANA tz database: the ``tzdata`` package's list (what ``zoneinfo`` falls back to),
+    else the system's zones; without ``NOT_ZONES`` and the ``posix/``, ``right/`` copies."""
+    try:
+        from importlib.resources import files
+
+        names = set(files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
+    except (ImportError, FileNotFoundError, OSError):
+        names = set(available_timezones())
+    return frozenset(n for n in names if n not in NOT_ZONES and not n.startswith(("posix/", "right/")))
+
+
 def check_timezone(tz: str) -> str:
     """Return ``tz`` if it is an IANA time zone name, else raise ``InvalidInput``."""
+    allowed = "an IANA time zone name such as 'America/Los_Angeles' or 'Australia/Hobart'"
     if not isinstance(tz, str) or not tz:
-        raise InvalidInput("timezone", tz, "an IANA time zone name such as 'America/Los_Angeles'")
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
-        near = sorted(z for z in available_timezones() if z.lower().endswith(tz.lower().split("/")[-1]))[:3]
+        raise InvalidInput("timezone", tz, allowed)
+    known = tz in iana_zone_names()
+    if known:
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError, IsADirectoryError, OSError):
+            known = False
+    if not known:
+        tail = tz.lower().split("/")[-1]
+        near = sorted(z for z in iana_zone_names() if tail and z.lower().endswith(tail))[:3]
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise InvalidInput("timezone", tz, "an IANA time zone name such as 'America/Los_Angeles'" + hint) from None
+        if tz in NOT_ZONES:
+            hint = f" ('{tz}' is not a zone: name the place's zone itself)"
+        raise InvalidInput("timezone", tz, allowed + hint) from None
     return tz
+
+
+def folder_name(name: str) -> str:
+    """The folder of a place called ``name`` (see the module docstring): stable, distinct for distinct names,
+    safe as a path and URL segment on every system."""
+    text = unicodedata.normalize("NFKD", name.casefold())
+    parts: list[str] = []
+    lossy = False
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch.isascii() and ch.isalnum():
+            parts.append(ch)
+        elif category == "Mn":
+            continue  # an accent NFKD split off its letter (é = e + ◌́)
+        else:
+            parts.append("-")
+            lossy = lossy or category[0] not in "PZ"  # punctuation and spaces separate words; the rest is lost
+    slug = re.sub(r"-+", "-", "".join(parts)).strip("-")
+    if len(slug) > MAX_SLUG:
+        slug, lossy = slug[:MAX_SLUG].rstrip("-"), True
+    if lossy or not slug or slug in _WINDOWS_DEVICES:
+        digest = hashlib.sha1(unicodedata.normalize("NFC", name.strip()).encode("utf-8")).hexdigest()[:8]
+        slug = f"{slug or 'place'}-{digest}"
+    return slug

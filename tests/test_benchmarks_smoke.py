@@ -20,7 +20,7 @@ from tools.snapshot_server import add_manifest_routes, server_misses
 
 MODULES = (
     "harness", "refresh", "outputs", "baseline", "bench_refresh", "bench_build", "bench_places", "bench_degree_days",
-    "bench_record", "run_all",
+    "bench_record", "bench_emergence", "run_all",
 )
 
 
@@ -142,3 +142,17 @@ def test_output_fingerprints_ignore_the_moment_of_the_run(tmp_path):
     assert outputs.fingerprint(tmp_path) == first
     (tmp_path / "a-table.csv").write_text("x\n2\n")
     assert outputs.fingerprint(tmp_path) != first
+
+
+def test_emergence_benchmark_names_what_each_request_was_for():
+    from benchmarks.bench_emergence import endpoint
+
+    assert endpoint("/inaturalist/observations", {"order_by": "id"}) == "record: pages"
+    assert endpoint("/inaturalist/observations", {"updated_since": "x"}) == "record: updates"
+    assert endpoint("/inaturalist/observations", {"only_id": "true"}) == "record: id census"
+    assert endpoint("/inaturalist/observations/histogram", {"interval": "year"}) == "record: per-year counts"
+    assert endpoint("/inaturalist/observations/histogram", {"interval": "week"}) == "effort: insects per week"
+    assert endpoint("/open_meteo_archive/archive", {"models": "era5_land"}) == "cells: ERA5-Land"
+    assert endpoint("/open_meteo_archive/archive", {}) == "place temperatures"
+    assert refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0)) == \
+        "archive: record cells (ERA5-Land)"

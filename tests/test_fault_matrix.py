@@ -33,8 +33,9 @@ import pandas as pd
 import pytest
 import time_machine
 import xarray as xr
+import yaml
 
-from butterfly_lib.errors import SourceError
+from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.http import REQUEST_LOG, Tier, fetch, make_retry
 from butterfly_lib.http.limits import Limits
 from butterfly_lib.place import Place
@@ -905,7 +906,7 @@ def test_the_sightings_page_of_a_place_with_no_sightings_builds(tmp_path, reques
     record(request, "inaturalist → sightings map page", "iNaturalist answers 0 results (live run, real notebook)", EMPTY_MAP)
     with snapshot_server(latency=0.0) as srv:
         srv.add("/inaturalist/observations", Reply.json({"total_results": 0, "page": 1, "per_page": 200, "results": []}))
-        s = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        s = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)  # the server plays back that day
         s = s.with_(
             paths=replace(s.paths, pages_dir=tmp_path / "pages"),
             http=replace(s.http, cache_file=tmp_path / "cache.sqlite", endpoints=tuple(endpoints(srv).items()),
@@ -941,3 +942,185 @@ def test_a_redirect_body_is_never_read(replay, tmp_path, request):
             fetch("anysrc", f"{replay.url}/x", tier=Tier.LIVE, session=s)
         s.close()
         assert REQUEST_LOG.rows()[0]["bytes"] == 0 and not elsewhere.requests
+
+
+# ------------------------------------------------------------------ modes: the date, the place and the season a run is for
+
+REFUSED_UP_FRONT = "refused before any request or kernel: names what is allowed and why"
+HOBART = {"place_name": "Hobart, Tasmania", "latitude": -42.88, "longitude": 147.33, "radius_km": 30.0,
+          "timezone": "Australia/Hobart", "noaa_station": "", "units": "C"}  # fmt: skip
+
+
+def _no_kernel(monkeypatch) -> None:
+    from butterfly_lib.site import runner
+
+    def refuse(*_a, **_k):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(runner, "Kernel", refuse)
+
+
+def _endpoints_env(monkeypatch, server: ReplayServer) -> None:
+    from butterfly_lib.settings import ENDPOINTS
+
+    for name, (var, _url) in ENDPOINTS.items():
+        monkeypatch.setenv(var, f"{server.url}/{name}")
+
+
+def _offline_data(tmp_path: Path) -> Path:
+    """A data folder of the test's own: links to the bundled snapshot and records, a fresh snapshot cache."""
+    from tests.conftest import FIXTURES
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("snapshot", "noaa", "upstream-site"):
+        (data / name).symlink_to(FIXTURES.parent.parent / "data" / name)
+    return data
+
+
+def test_live_run_as_of_a_past_date_is_refused_before_any_request(replay, monkeypatch, capsys, request):
+    from butterfly_lib import cli
+    from butterfly_lib.settings import load_settings
+
+    record(request, "modes: live run", "--as-of a past date (2026-06-13) on a working network", REFUSED_UP_FRONT)
+    _no_kernel(monkeypatch)
+    _endpoints_env(monkeypatch, replay)
+    code = cli.main(["run", "--as-of", "2026-06-13"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "invalid as_of: '2026-06-13'" in err and "today or nothing" in err
+    assert "forecast API has no as-of date" in err and "--offline" in err  # why, and where that date is served
+    assert replay.requests == []
+    # the offline snapshot is for exactly that day, and says so on every page
+    s = load_settings(env={}, offline=True, as_of="2026-06-13")
+    assert s.as_of_date() == date(2026, 6, 13) and s.mode == "offline snapshot 2026-06-13"
+
+
+def test_offline_run_for_a_place_the_snapshot_does_not_hold_is_refused_before_any_page(
+    tmp_path, monkeypatch, capsys, request
+):
+    from butterfly_lib import cli
+
+    record(request, "modes: offline snapshot", "a second place the snapshot was not recorded for (Hobart)",
+           REFUSED_UP_FRONT + "; names the place the snapshot holds")  # fmt: skip
+    _no_kernel(monkeypatch)
+    monkeypatch.setenv("BUTTERFLY_DATA_DIR", str(_offline_data(tmp_path)))
+    monkeypatch.delenv("BUTTERFLY_CACHE")
+    site = tmp_path / "site.yml"
+    site.write_text(yaml.safe_dump({"places": [{}, HOBART]}))
+    for command in ("run", "site"):
+        code = cli.main([command, "--offline", "--params", str(site)])
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert "invalid places[1]: 'Hobart, Tasmania'" in err
+        assert "Portland, Oregon (latitude 45.52, longitude -122.68, radius_km 50.0" in err
+        assert "latitude -42.88 (snapshot: 45.52)" in err and "2026-06-13" in err
+    assert not (tmp_path / "data" / "cache").exists()  # nothing seeded, nothing run
+
+
+def test_snapshot_fallback_for_a_place_it_does_not_hold_is_refused_before_any_page(tmp_path, monkeypatch, request):
+    from butterfly_lib.settings import load_settings, place_settings
+    from butterfly_lib.site.connectivity import ProbeResult
+    from butterfly_lib.site.modes import SnapshotUnavailable, choose_mode
+
+    record(request, "modes: snapshot fallback", "APIs unreachable; the run's places include one the snapshot lacks",
+           "refused before any page: the snapshot cannot stand in, names the place it holds")  # fmt: skip
+    s = load_settings(env={"BUTTERFLY_DATA_DIR": str(_offline_data(tmp_path))})
+    s = s.with_(places=(*s.places, place_settings(HOBART)))
+    down = ProbeResult(reachable=(), unreachable=("api.open-meteo.com (open_meteo_forecast): connection refused",),
+                       seconds=0.0)  # fmt: skip
+    with pytest.raises(SnapshotUnavailable) as err:
+        choose_mode(s, probe=lambda _s: down, log=lambda _m: None)
+    assert "the snapshot cannot stand in" in str(err.value) and "Portland, Oregon (latitude 45.52" in str(err.value)
+    assert not (tmp_path / "data" / "cache").exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("latitude", 45.0), ("longitude", -122.0), ("radius_km", 20.0), ("timezone", "America/Denver"),
+     ("noaa_station", "USW00094224"), ("inat_place_id", 10), ("taxon_id", 47157), ("days_back", 7),
+     ("days_ahead", 14), ("normals_start", 1981), ("temperature_source", "noaa")],
+)  # fmt: skip
+def test_offline_refuses_every_parameter_that_changes_a_request(tmp_path, request, key, value):
+    from butterfly_lib.errors import InvalidInput
+    from butterfly_lib.settings import load_settings
+
+    record(request, "modes: offline snapshot", f"Portland with another {key} ({value!r})", REFUSED_UP_FRONT)
+    data = _offline_data(tmp_path)
+    with pytest.raises(InvalidInput) as err:
+        load_settings(env={"BUTTERFLY_DATA_DIR": str(data)}, offline=True, overrides={key: value})
+    assert f"{key} {value!r} (snapshot: " in str(err.value)
+
+
+def test_offline_serves_what_differs_only_in_local_parameters(tmp_path, monkeypatch, request):
+    """Thresholds, method, cutoff, units, normals_end and the name change no request: the snapshot serves them,
+    and every page builds from it without one request missing. Another season start is refused before anything
+    runs (it moves the days each sighting's cell is fetched for)."""
+    import importlib
+
+    from butterfly_lib.pages import PAGES, open_context
+    from butterfly_lib.settings import LOCAL_PARAMETERS, load_settings
+
+    record(request, "modes: offline snapshot", "Portland with every local parameter changed (units C, 12–28 °C, "
+           "single-sine vertical, normals to 2019, another name); then season from 1 March",
+           "every page builds from the snapshot; not over-refused; another season start refused, named")  # fmt: skip
+    local = {"place_name": "PDX", "units": "C", "dd_lower": 12.0, "dd_upper": 28.0, "dd_method": "single-sine",
+             "dd_cutoff": "vertical", "normals_end": 2019}  # fmt: skip
+    assert set(local) == set(LOCAL_PARAMETERS)
+    env = {"BUTTERFLY_DATA_DIR": str(_offline_data(tmp_path))}
+    s = load_settings(env=env, offline=True, overrides=local)
+    s = s.with_(paths=dataclass_replace(s.paths, pages_dir=tmp_path / "pages"))
+    ctx = open_context(s, log=lambda _m: None)
+    assert ctx.place.dd.units == "C" and ctx.place.dd.lower == 12.0
+    for name in PAGES:
+        importlib.import_module(f"butterfly_lib.pages.{name}").build(ctx)
+    with pytest.raises(InvalidInput, match="season_start '03-01'"):
+        load_settings(env=env, offline=True, overrides={"season_start": "03-01"})
+
+
+@pytest.mark.slow
+def test_a_southern_hemisphere_place_runs_end_to_end_with_its_seasons_from_1_july(tmp_path, request):
+    """Hobart, live against a replay server whose answers have the real APIs' layout and simulated values
+    (``tools.place_world``: warmest in January there): every page runs, and the season, the normals, the
+    projection and the card count from 1 July."""
+    from butterfly_lib.pages import PAGES
+    from butterfly_lib.settings import load_settings, place_settings
+    from butterfly_lib.site.modes import ModeChoice
+    from butterfly_lib.site.runner import run_pages
+    from tests.conftest import replay_endpoints
+    from tools import place_world
+
+    record(request, "modes: southern hemisphere", "Hobart (42.9° S), live, all pages, no season_start in site.yml",
+           "seasons from 1 July (by hemisphere): season, normals, projection, card and figures agree")  # fmt: skip
+    today = date(2026, 1, 20)
+    hobart = place_settings(HOBART)
+    assert hobart.season_start == "07-01"
+    with ReplayServer() as server:
+        place_world.PlaceWorld(hobart.place, today).install(server)
+        s = load_settings(env={}, as_of=today, today=today)  # the world's forecast is issued on `today`
+        s = s.with_(
+            places=(hobart,),
+            paths=dataclass_replace(s.paths, pages_dir=tmp_path / "pages"),
+            http=dataclass_replace(s.http, cache_file=tmp_path / "cache.sqlite",
+                                   endpoints=tuple(replay_endpoints(server).items()), rate_limits=()),
+        )  # fmt: skip
+        result = run_pages(ModeChoice(s, "test: replay server"), log=lambda _m: None)
+        asked = [r.path for r in server.requests]
+    assert [p.name for p in result.pages] == list(PAGES)
+    assert all(p.startswith(("/open_meteo", "/inaturalist")) for p in asked)
+    pages = tmp_path / "pages"
+    card = json.loads((pages / "degree_days-summary.json").read_text())
+    assert card["season_start"] == "2025-07-01" and card["as_of"] == "2026-01-20"
+    # the card's figure, recomputed by hand from the world's own formula: 10–30 °C modified average from 1 July
+    days = pd.date_range("2025-07-01", "2026-01-20", freq="D")
+    tmax = np.array([place_world.tmax_c(d.date(), hobart.place.latitude) for d in days])
+    tmin = np.array([place_world.tmin_c(d.date(), hobart.place.latitude) for d in days])
+    expected = float(((np.clip(tmax, 10, 30) + np.clip(tmin, 10, 30)) / 2 - 10).sum())
+    assert card["cum_dd"] == pytest.approx(expected, abs=0.06)
+    projection = pd.read_csv(pages / "degree_days-projection.csv", parse_dates=["date"])
+    assert projection["date"].iloc[0] == pd.Timestamp("2025-07-01")
+    assert projection["date"].iloc[-1] == pd.Timestamp("2026-06-30")
+    normals = pd.read_csv(pages / "degree_days-normals.csv")
+    assert normals["mean"].iloc[0] < normals["mean"].iloc[-1] / 100  # day 1 is midwinter: next to nothing yet
+    cards = (pages / "_cards.md").read_text()
+    assert "since 1 July 2025" in cards and "since 1 January" not in cards

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.slow
 def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     cache, pages = tmp_path / "cache.sqlite", tmp_path / "pages"
     with snapshot_server(latency=0.0) as server:
-        settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF)
+        settings = load_settings(env={}, as_of=SNAPSHOT_AS_OF, today=SNAPSHOT_AS_OF)  # the server plays back that day
         settings = settings.with_(
-            paths=replace(settings.paths, pages_dir=pages, cache_file=cache),
+            paths=replace(settings.paths, pages_dir=pages, cache_file=cache, record_root=tmp_path / "record"),
             http=replace(settings.http, cache_file=cache, endpoints=tuple(endpoints(server).items()), rate_limits=()),
         )
         assert isinstance(settings.paths, Paths)
@@ -42,6 +42,7 @@ def test_every_page_runs_live_and_a_warm_run_asks_nothing(tmp_path):
     outputs = " ".join(
         str(o.get("data", {}).get("text/html", "")) + str(o.get("text", "")) for c in nb.cells for o in c.get("outputs", [])
     )
-    assert "offline snapshot" not in outputs and "· live" in outputs  # a live page says so, with no snapshot banner
+    # a live page says so, with no snapshot banner
+    assert "offline snapshot" not in outputs.lower() and "Live data" in outputs and "<b>Built</b> live" in outputs
     for name in ("forecast", "species", "degree_days", "emergence"):
         assert (pages / f"{name}-summary.json").exists()

@@ -89,9 +89,9 @@ def test_notebooks_run_offline_under_nbval(offline_env):
     out = data / "lab"
     summaries = {
         "degree_days": {"as_of", "cum_dd", "normal_mean", "diff_dd", "days_ahead", "percentile_rank", "method", "units",
-                        "partly_derived"},
+                        "partly_derived", "season_start"},
         "forecast": {"best_days"},
-        "species": {"flying_now"},
+        "species": {"flying_now", "window_start", "window_end", "as_of", "species_total"},
         "emergence": {"expected_soon"},
     }
     for page, keys in summaries.items():

@@ -57,6 +57,7 @@ def test_window_method_rules(name, method):
 def test_migrants_say_they_do_not_overwinter_here_and_flight_months_parse():
     t = load_traits().set_index("scientific_name")
     assert "does not overwinter here" in t.loc["Vanessa cardui", "migrant_status"]
-    assert t.loc["Papilio rutulus", "flight_months"] == "4-7"
+    assert t.loc["Papilio rutulus", "flight_months"] == "4-8"
+    assert "butterfliesoforegon.com/papilio-rutulus" in t.loc["Papilio rutulus", "checked"]
     assert flight_months(t.loc["Nymphalis antiopa", "flight_months"]) == (2, 10)
     assert flight_months("") is None

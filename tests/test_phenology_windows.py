@@ -51,9 +51,9 @@ def test_migrants_and_degree_day_species():
             _window("Ochlodes sylvanoides", 1, "2026-08-01", "2026-09-10", method="degree days")]  # fmt: skip
     st = _status(rows, "2026-06-13")
     assert st.loc["Vanessa cardui", "status"] == "late in season"  # its flight months run to October
-    assert st.loc["Papilio rutulus", "status"] == "late in season"  # flies April-July
+    assert st.loc["Papilio rutulus", "status"] == "late in season"  # flies April-August (Butterflies of Oregon)
     assert st.loc["Ochlodes sylvanoides", "status"] == "later"
-    assert _status(rows, "2026-08-20").loc["Papilio rutulus", "status"] == "season over"
+    assert _status(rows, "2026-09-20").loc["Papilio rutulus", "status"] == "season over"
     assert _status(rows, "2026-07-25").loc["Ochlodes sylvanoides", "status"] == "expected soon"
 
 

@@ -118,9 +118,17 @@ def test_popups_escape_names_and_keep_only_http_links():
 
 
 def test_weather_text_labels_derived_weather_and_units():
+    # without sunshine, Open-Meteo's daily code is named for what it is (the day's worst hour), units of the site first
     row = {"weather": "clear sky", "tmax_c": 30.0, "tmin_c": 15.0, "precipitation_mm": 1.25, "weather_kind": "derived"}
-    assert maps.weather_text(row, "C") == "clear sky · 30/15 °C · 1.2 mm rain · (derived)"
+    assert maps.weather_text(row, "C") == "30/15 °C (86/59 °F) · 1.2 mm rain · worst hour of the day: clear sky · (derived)"
+    assert maps.weather_text(row, "F").startswith("86/59 °F (30/15 °C)")
     assert maps.weather_text({}, "F") == ""
+
+
+def test_weather_text_judges_the_sky_from_sunshine_not_the_worst_hour():
+    row = {"condition": "overcast", "tmax_c": 25.0, "tmin_c": 12.0, "sunshine_h": 15.5, "daylight_h": 15.7}
+    text = maps.weather_text(row, "F")
+    assert text.startswith("sunny · 77/54 °F") and "overcast" not in text and "15.5 h sun" in text
 
 
 def test_map_has_markers_heatmap_controls_and_escaped_legend():
@@ -136,15 +144,46 @@ def test_map_has_markers_heatmap_controls_and_escaped_legend():
         _no_raw_markup(mk.popup.value)
     assert any(isinstance(la, ipyleaflet.Heatmap) for la in m.layers)
     kinds = {type(c) for c in m.controls}
-    assert ipyleaflet.LayersControl in kinds and ipyleaflet.LegendControl in kinds
-    legend = next(c for c in m.controls if isinstance(c, ipyleaflet.LegendControl)).legend
-    for name in legend:
-        _no_raw_markup(name)
+    # the legend is never drawn over the map (it goes under it, see map_legend)
+    assert ipyleaflet.LayersControl in kinds and ipyleaflet.LegendControl not in kinds
+    legend = maps.map_legend(frame, place_name="Portland <b>", radius_km=50)
+    _no_raw_markup(legend)
+    assert "&lt;script&gt;" in legend and "Portland &lt;b&gt;" in legend and "<details" in legend
     assert any("&lt;script&gt;" in n for n in maps.legend_entries(hostile_sightings()))
-    # marker colour is the species' palette colour
-    tid = frame.iloc[0]["taxon_id"]
+    # marker colour is the species' map colour
+    sci = frame.iloc[0]["scientific_name"]
     colours = {mk.fill_color for mk in markers if (mk.location[0], mk.location[1]) == (frame.iloc[0]["latitude"], frame.iloc[0]["longitude"])}
-    assert style.species_color(tid) in colours
+    assert maps.species_colors(frame.dropna(subset=["latitude", "longitude"]))[sci] in colours
+
+
+def test_map_colours_are_distinct_and_the_rest_grey():
+    frame = pdat.sightings()
+    colours = maps.species_colors(frame)
+    shown = [c for c in colours.values() if c != maps.OTHER_COLOR]
+    assert len(shown) == len(set(shown)) == min(len(colours), len(maps.MAP_COLORS))
+    entries = list(maps.legend_entries(frame).items())
+    if len(colours) > len(maps.MAP_COLORS):
+        assert entries[-1][0].startswith("+ ") and entries[-1][1] == maps.OTHER_COLOR
+
+
+def test_map_layers_only_with_sightings_and_the_place_with_its_radius():
+    import ipyleaflet
+
+    frame = pdat.sightings().head(30).copy()
+    frame["observed_on"] = pd.to_datetime(frame["observed_on"]).where(frame.index >= 3, pd.Timestamp("2026-06-10"))
+    m = maps.sightings_map(frame, center=(45.5, -122.7), this_year=2026, place_name="Portland", radius_km=50)
+    names = [la.name for la in m.layers]
+    assert names[0] == maps.BASE_LAYER_NAME
+    assert any(n.startswith("Sightings this year (2026): 3") for n in names)
+    assert any(n.startswith("Earlier years") for n in names)
+    ring = [la for g in m.layers if isinstance(g, ipyleaflet.LayerGroup) for la in g.layers if isinstance(la, ipyleaflet.Circle)]
+    assert ring and ring[0].radius == 50_000 and ring[0].fill is False
+    earlier = frame.iloc[3:]
+    m2 = maps.sightings_map(earlier, this_year=2026)
+    assert not any("2026" in la.name for la in m2.layers)  # no empty "this year" layer
+    intro = maps.map_intro(earlier, this_year=2026)
+    assert "None is from 2026" in intro and "larger circles" not in intro
+    assert "licence" not in maps.map_intro(earlier.assign(license=None), this_year=2026)
 
 
 def test_legend_lists_most_seen_species_first_and_counts_the_rest():
@@ -189,9 +228,9 @@ def test_outlook_chart_units_sources_and_simulated_stamp():
     fig = figures.outlook_chart(daily, units="F", ensemble_q=pdat.ensemble_band(daily),
                                 index=pd.Series(np.linspace(10, 90, len(daily))))
     labels = _axis_labels(fig)
-    assert "sunshine (hours per day)" in labels and "temperature (°F)" in labels
+    assert "sunshine (hours)" in labels and "temperature (°F)" in labels
     text = _texts(fig)
-    assert "SIMULATED ensemble band" in text and "Source:" in text and "open_meteo_forecast" in text
+    assert "SIMULATED ensemble band" in text and "Source" in text and "Open-Meteo forecast" in text
     hi = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_label() == "high (°F)"][0]
     np.testing.assert_allclose(hi.get_ydata(), daily["tmax_c"] * 9 / 5 + 32)
 
@@ -206,7 +245,7 @@ def test_outlook_chart_in_celsius_without_ensemble_has_no_stamp():
 def test_sunshine_timeline_one_panel_per_day_with_totals():
     minutely = pdat.minutely()
     fig = figures.sunshine_timeline(minutely)
-    assert "local time (hours)" in _axis_labels(fig)
+    assert "local time" in _axis_labels(fig)
     total = minutely["sunshine_min"].sum() / 60
     assert f"{total:.1f} h of sunshine" in _texts(fig)
     derived = minutely.copy()
@@ -222,8 +261,8 @@ def test_season_curve_band_marker_and_units():
     fig = figures.season_curve(cum, nm, "2024-06-15", lower=50, last_year=cum[cum.index.year == 2023],
                                sources=[pdat.prov("noaa")])
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "cumulative degree days (°F·days)"
-    assert "Jun 15:" in _texts(fig) and "normal 1991–2020: 10th–90th percentile" in _texts(fig)
+    assert ax.get_ylabel() == "degree days (°F·days)"
+    assert "Sat 15 Jun:" in _texts(fig) and "normal 1991–2020 (10–90 %)" in _texts(fig)
     marker = [ln for ln in ax.get_lines() if ln.get_marker() == "o"][0]
     assert marker.get_ydata()[0] == pytest.approx(cum.loc["2024-06-15"])
     this_year = [ln for ln in ax.get_lines() if ln.get_label() == "2024"][0]
@@ -251,8 +290,20 @@ def test_offline_snapshot_banner_and_labels():
     daily = pdat.forecast_daily()
     ens = pdat.ensemble_band(daily)
     html = provenance.page_banner(_result({"forecast": daily, "ensemble": ens}, snapshot="2026-06-15"))
-    assert "Offline: showing the bundled snapshot of 2026-06-15 built from real recordings" in html
+    assert "built offline from the bundled snapshot recorded on Mon 15 Jun 2026" in html
     assert "bp-banner-offline" in html and "Simulated data in ensemble" in html
+    # one line, details folded
+    summary = re.search(r"<summary>(.*?)</summary>", html).group(1)
+    assert "Offline snapshot of Mon 15 Jun 2026" in summary and "simulated" in summary and "<details>" in html
+
+
+def test_banner_says_each_kind_once():
+    notice = "DERIVED: from the sample; 1 grid cells in 1 request(s); DERIVED: from the sample; 5 grid cells in 1 request(s)"
+    datasets = {f"seasonality of species {k}": pdat.prov("inaturalist", kind="derived", notice=notice) for k in range(6)}
+    html = provenance.banner(datasets, snapshot="2026-06-13")
+    assert html.count("bp-label-derived\">derived</span> Derived data") == 1
+    assert html.count("DERIVED: from the sample") == 1 and "(and 1 more like it)" in html
+    assert "seasonality of species 0, species 1" in html
 
 
 def test_banner_stale_and_escaped_notice():
@@ -271,51 +322,86 @@ def test_footer_lists_datasets_parameters_version_and_escapes():
     result = _result({"sightings": p, "forecast": pdat.forecast_daily()}, place_name="Portland <b>")
     html = provenance.provenance_footer(result, generated_at=datetime(2026, 6, 15, tzinfo=UTC))
     _no_raw_markup(html)
-    assert "cached" in html and "live" in html and __version__ in html
-    assert "place_name=Portland &lt;b&gt;" in html and "dd_method=modified-average" in html
+    assert "from the request cache" in html and "live" in html and __version__ in html
+    assert "Place: Portland &lt;b&gt;" in html and "modified-average" in html
     assert 'href="https://example.org/open_meteo_forecast"' in html
-    assert "2026-06-15 00:00 UTC" in html
+    assert "Mon 15 Jun 2026, 00:00 UTC" in html
+    # folded, in words: no internal parameter names, no "kind observed"
+    assert html.count("<details>") >= 1 and "inat_place_id" not in html and "output_dir" not in html
+    assert "kind" not in re.sub(r"<[^>]+>", "", html).split("Licences")[0].replace("kinds", "")
+
+
+def test_footer_offline_shows_the_snapshot_date_not_the_fetch_time():
+    p = pdat.prov("open_meteo_forecast").with_(offline=True, fetched_at=datetime(2026, 12, 1, tzinfo=UTC))
+    html = provenance.provenance_footer(_result({"16-day forecast": p}, snapshot="2026-06-13"))
+    assert "recorded on Sat 13 Jun 2026" in html and "2026-12-01" not in html and "Tue 1 Dec" not in html
+    assert "16-day forecast: forecast from Open-Meteo forecast" in html
+    assert "offline, from the bundled snapshot recorded on Sat 13 Jun 2026" in html
 
 
 @pytest.fixture(scope="module")
 def emergence_frames():
-    import warnings
+    """The emergence page's results on the known-answer simulation (planted windows, real temperatures)."""
+    from butterfly_lib.analysis.degree_days import normals as nrm
+    from butterfly_lib.analysis.emergence_forecast import season_projection
+    from butterfly_lib.analysis.phenology.effort import week_monday
+    from butterfly_lib.analysis.phenology.place import place_phenology
+    from butterfly_lib.pages.emergence import window_rows
+    from tools.phenology_sim import simulate
 
-    from butterfly_lib.analysis import emergence, emergence_forecast, hindcast
-
-    temps = pdat.noaa_daily()
-    temps = temps[temps["date"] >= "1990-01-01"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cum = accumulate(daily_degree_days(temps, DegreeDays()).set_index("date")["dd"])
-    nm = normals(cum)
-    sdd = emergence.sighting_degree_days(pdat.sightings(), cum)
-    prof = emergence.emergence_profiles(sdd, min_sightings=10, min_years=3)
-    proj = emergence_forecast.season_projection(cum[:"2024-06-15"], pd.Series(dtype=float, index=pd.DatetimeIndex([])),
-                                                nm, "2024-06-15")
-    win = emergence_forecast.emergence_windows(prof, proj)
-    summary = hindcast.hindcast_summary(hindcast.hindcast(sdd, cum, min_sightings=10))
-    return prof, win, summary
-
-
-def test_flight_windows_both_panels_labelled(emergence_frames):
-    prof, win, _ = emergence_frames
-    fig = figures.flight_windows(win, "2024-06-15", profiles=prof, max_species=10)
-    a1, a2 = fig.axes[:2]
-    assert a1.get_xlabel() == "cumulative degree days (°F·days)" and a2.get_xlabel() == "date in 2024"
-    shown = [t.get_text() for t in a1.get_yticklabels()]
-    first = win.sort_values("dd_p10", kind="stable").iloc[0]
-    assert len(shown) == 10 and shown[0] == first["common_name"][:24]
-    assert f"now {win['cum_dd_as_of'].iloc[0]:,.0f}" in _texts(fig)
+    sim = simulate()
+    cum = sim.place_cum_dd
+    as_of = pd.Timestamp("2024-06-01")
+    proj = season_projection(cum[cum.index <= as_of], pd.Series(dtype=float, index=pd.DatetimeIndex([])),
+                             nrm(cum, period=(2015, 2023)), as_of)  # fmt: skip
+    effort = sim.effort.assign(week_start=week_monday(sim.effort["year"], sim.effort["week"]))
+    ph = place_phenology(sim.sightings, effort, place_cum_dd=cum, projection=proj, as_of=as_of, n_boot=100,
+                         record_span=sim.record_span)  # fmt: skip
+    return ph, window_rows(ph)
 
 
-def test_hindcast_skill_bars_match_summary(emergence_frames):
-    *_, summary = emergence_frames
-    fig = figures.hindcast_skill(summary, max_species=5,
-                                 sources=[pdat.prov("inaturalist", kind="simulated", notice="planted")])
+def test_flight_windows_one_bar_per_window_with_peak_today_and_labels(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, rows = emergence_frames
+    fig = show.flight_windows(rows, "2024-06-01", gaps=ph.gaps,
+                              sources=[pdat.prov("inaturalist", kind="simulated", notice="planted")])  # fmt: skip
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "mean absolute error (days), lower is better"
-    overall = summary[summary["scientific_name"] == "(all species)"].iloc[0]
-    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
-    assert round(overall["dd_mae_days"], 6) in widths and round(overall["calendar_mae_days"], 6) in widths
-    assert "SIMULATED" in _texts(fig) and "ALL SPECIES" in _texts(fig)
+    assert ax.get_xlabel() == "date in 2024 (red line: Jun 1)"
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == len(rows) and any("(1/2)" in x for x in labels) and any("(2/2)" in x for x in labels)
+    assert "SIMULATED sample" in _texts(fig) and "flying now" in _texts(fig)
+
+
+def test_hindcast_intervals_and_table_show_the_interval_and_verdict(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, _ = emergence_frames
+    skill = ph.skill
+    fig = show.hindcast_intervals(skill)
+    ax = fig.axes[0]
+    assert "ALL SPECIES" in " ".join(t.get_text() for t in ax.get_yticklabels())
+    assert ax.get_xlabel() == "days closer with degree days than with the calendar (95 % interval)"
+    html = show.hindcast_table(skill)
+    overall = skill[skill["scientific_name"] == "(all species)"].iloc[0]
+    assert f"{overall['difference_low']:+.1f} to {overall['difference_high']:+.1f}" in html
+    assert overall["verdict"].split(" (")[0] in html
+    assert show.hindcast_intervals(skill.iloc[0:0]) is None and show.hindcast_table(skill.iloc[0:0]) == ""
+
+
+def test_emergence_tables_escape_names(emergence_frames):
+    from butterfly_lib.presentation import emergence as show
+
+    ph, rows = emergence_frames
+    hostile = rows.copy()
+    hostile.loc[0, "common_name"] = HOSTILE[0]
+    hostile.loc[1, "censor_reason"] = HOSTILE[1]
+    html = show.windows_table(hostile)
+    _no_raw_markup(html)
+    assert "&lt;script&gt;" in html
+    notes = show.windows_notes(hostile)
+    _no_raw_markup(notes)
+    assert "&lt;script&gt;" in notes and "onerror=alert(1)&gt;" in notes
+    st_rows = ph.statuses.copy()
+    st_rows.loc[0, "status_text"] = HOSTILE[2]
+    _no_raw_markup(show.statuses_table(st_rows))

@@ -71,7 +71,7 @@ def test_record_effort_and_cells_offline_from_the_sample(fakes, tmp_path):
 
     cells = cell_temperatures(frame, timezone=PORTLAND.timezone, today=SNAPSHOT_AS_OF, session=fakes)
     cprov = provenance_of(cells)
-    assert cprov.kind == "derived" and "STAND-IN for ERA5-Land cell" in cprov.notice
+    assert cprov.kind == "derived" and "STAND-IN for the ERA5-Land cells" in cprov.notice
     assert cells["cell_elevation_m"].isna().all(), "elevation was not recorded: null, not invented"
     out = attach_cum_dd(frame, cells, dd_rule=DegreeDays())
     assert out["dd_source"].eq("cell").mean() > 0.95

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import replace
+from datetime import date, timedelta
 
 import pytest
 import yaml
@@ -136,7 +137,7 @@ def test_more_places_get_their_own_slug_and_common_parameters():
     )
     assert [p.slug for p in places] == ["portland-oregon", "eugene-oregon"]
     assert places[0].dd.units == "C" and places[1].dd.units == "F"
-    assert Place("  São Paulo!! ", 0, 0).slug == "s-o-paulo"
+    assert Place("  São Paulo!! ", 0, 0).slug == "sao-paulo"  # accents dropped, not the letter
 
 
 def test_units_without_thresholds_follow_the_units():
@@ -273,3 +274,49 @@ def test_probe_names_a_source_that_answers_with_something_else(replay):
     text = r.describe()
     assert "(noaa): answered with something that is not NOAA's CSV" in text
     assert "(inaturalist): answered HTTP 302 to http://login.example/portal" in text
+
+
+def test_season_start_by_hemisphere_unless_given():
+    from butterfly_lib.settings import place_settings
+
+    north = place_settings({})
+    south = place_settings({"place_name": "Hobart", "latitude": -42.88, "longitude": 147.33,
+                            "timezone": "Australia/Hobart"})  # fmt: skip
+    own = place_settings({"place_name": "Quito", "latitude": -0.18, "longitude": -78.47,
+                          "timezone": "America/Guayaquil", "season_start": "10-01"})  # fmt: skip
+    assert (north.season_start, south.season_start, own.season_start) == ("01-01", "07-01", "10-01")
+    assert south.season_of(date(2026, 6, 30)) == 2025 and south.season_of(date(2026, 7, 1)) == 2026
+    assert south.season_first_day(date(2026, 1, 20)) == date(2025, 7, 1) and south.season_label == "1 July"
+    # a place moved across the equator takes the other default; a season start it was given stays
+    assert place_settings({"latitude": 45.0}, base=south).season_start == "01-01"
+    assert place_settings({"latitude": 45.0}, base=own).season_start == "10-01"
+    (p,) = places_from_site({"places": [{"place_name": "Hobart", "latitude": -42.88, "longitude": 147.33,
+                                         "timezone": "Australia/Hobart"}]})  # fmt: skip
+    assert p.season_start == "07-01"
+    s = Settings(places=(north, south))
+    assert Settings.from_json(s.to_json()) == s
+
+
+def test_live_as_of_is_today_in_the_places_zone_or_nothing():
+    from butterfly_lib.settings import place_settings, place_today
+
+    s = load_settings(env={})
+    today = place_today(s.place())
+    assert load_settings(env={}, as_of=today.isoformat()).as_of == today
+    assert load_settings(env={}, as_of="today").as_of is None
+    with pytest.raises(InvalidInput, match="today or nothing"):
+        load_settings(env={}, as_of=(today - timedelta(days=1)).isoformat())
+    # offline from a cache live runs filled (no snapshot date): the same rule
+    with pytest.raises(InvalidInput, match="today or nothing"):
+        load_settings(env={"BUTTERFLY_CACHE": "/tmp/x.sqlite"}, offline=True, as_of="2026-06-13")
+    # places whose todays differ: no one date is allowed, the message says to leave it out
+    kiritimati = place_settings({"place_name": "Kiritimati", "latitude": 1.87, "longitude": -157.4,
+                                 "timezone": "Pacific/Kiritimati"})  # fmt: skip
+    pago = place_settings({"place_name": "Pago Pago", "latitude": -14.28, "longitude": -170.7,
+                           "timezone": "Pacific/Pago_Pago"})  # fmt: skip
+    both = s.with_(places=(kiritimati, pago))  # UTC+14 and UTC-11: always a day apart
+    from butterfly_lib.settings import check_as_of
+
+    with pytest.raises(InvalidInput, match="no one date") as err:
+        check_as_of(both.with_(as_of=place_today(kiritimati)), place_today(kiritimati).isoformat())
+    assert "Kiritimati" in str(err.value) and "Pago Pago" in str(err.value)

@@ -5,7 +5,10 @@ Look here to see what the tests' archive answers. Each answer copies the envelop
 ``generationtime_ms``, ``utc_offset_seconds``, ``timezone``, ``timezone_abbreviation``, ``elevation``,
 ``daily_units``, ``daily``), one object per location (a JSON list for comma-separated coordinates), with
 ``temperature_2m_max``/``_min`` computed from the day of year and the latitude (warmer in summer, cooler to the
-north), so a test knows every value. ``requests`` keeps each query; ``weights`` the Open-Meteo weight of each.
+north), so a test knows every value, and plausible values for every other daily variable (sunshine, daylight,
+rain, wind, weather code). ``queries`` keeps each query; ``weights`` the Open-Meteo weight of each.
+``ForecastWorld`` answers the forecast API's daily block the same way (days around today), so a whole page can
+run for any place.
 """
 
 from __future__ import annotations
@@ -31,6 +34,35 @@ def tmax_c(day: date, lat: float) -> float:
 
 def tmin_c(day: date, lat: float) -> float:
     return round(tmax_c(day, lat) - 9.0, 1)
+
+
+def daylight_s(day: date, lat: float) -> float:
+    return round(3600.0 * (12.0 + 3.5 * math.sin(2 * math.pi * (day.timetuple().tm_yday - 80) / 365.0)), 1)
+
+
+#: every other daily variable: (unit as Open-Meteo labels it, value of a day at a latitude); plausible, fixed
+OTHER_DAILY = {
+    "sunshine_duration": ("s", lambda d, lat: round(0.6 * daylight_s(d, lat), 1)),
+    "daylight_duration": ("s", daylight_s),
+    "precipitation_sum": ("mm", lambda d, lat: 0.0),
+    "precipitation_probability_max": ("%", lambda d, lat: 10),
+    "wind_speed_10m_max": ("km/h", lambda d, lat: 12.0),
+    "weather_code": ("wmo code", lambda d, lat: 1),
+}
+
+
+def daily_block(variables: list[str], days: list[date], lat: float) -> tuple[dict, dict]:
+    """``(daily_units, daily)`` of one location: temperatures from ``tmax_c``/``tmin_c``, the rest plausible."""
+    units: dict = {"time": "iso8601"}
+    block: dict = {"time": [d.isoformat() for d in days]}
+    for v in variables:
+        if v in ("temperature_2m_max", "temperature_2m_min"):
+            f = tmax_c if v == "temperature_2m_max" else tmin_c
+            units[v] = "°C"
+        else:
+            units[v], f = OTHER_DAILY[v]
+        block[v] = [f(d, lat) for d in days]
+    return units, block
 
 
 class ArchiveWorld(Route):
@@ -70,10 +102,43 @@ class ArchiveWorld(Route):
                 latitude=round(lat, 4), longitude=round(lon, 4), timezone=q["timezone"], utc_offset_seconds=-25200,
                 timezone_abbreviation="GMT-7", elevation=round(100 + 1000 * (lat - 45.0), 1),
             )  # fmt: skip
-            env["daily_units"] = {"time": "iso8601", **{v: "°C" for v in variables}}
-            env["daily"] = {"time": [d.isoformat() for d in days]}
-            for v in variables:
-                f = tmax_c if v == "temperature_2m_max" else tmin_c
-                env["daily"][v] = [f(d, lat) for d in days]
+            env["daily_units"], env["daily"] = daily_block(variables, days, lat)
             items.append(env)
         return Reply.json(items if len(items) > 1 or "," in q["latitude"] else items[0])
+
+
+class ForecastWorld(Route):
+    """The forecast API's daily block (``past_days`` before today to ``forecast_days`` ahead, today in the asked
+    time zone), of the recorded shape, with the archive world's values; ``queries`` keeps each query."""
+
+    def __init__(self, path: str = "/open_meteo_forecast/forecast"):
+        super().__init__(path, [Reply()])
+        self.queries: list[dict[str, str]] = []
+        self._query: dict[str, str] = {}
+
+    def install(self, server: ReplayServer) -> ForecastWorld:
+        with server._lock:
+            server.routes.insert(0, self)
+        return self
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        if path.rstrip("/") != self.path or "daily" not in query:
+            return False
+        self._query = query
+        return True
+
+    def next_reply(self) -> Reply:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        q = self._query
+        self.queries.append(q)
+        lat, lon = float(q["latitude"]), float(q["longitude"])
+        today = datetime.now(ZoneInfo(q["timezone"])).date()
+        past, ahead = int(q.get("past_days", 0)), int(q.get("forecast_days", 7))
+        days = [today + timedelta(days=i) for i in range(-past, ahead)]
+        env = copy.deepcopy(recorded_envelope())
+        env.update(latitude=round(lat, 4), longitude=round(lon, 4), timezone=q["timezone"], utc_offset_seconds=0,
+                   timezone_abbreviation="GMT", elevation=round(100 + 1000 * (lat - 45.0), 1))  # fmt: skip
+        env["daily_units"], env["daily"] = daily_block(q["daily"].split(","), days, lat)
+        return Reply.json(env)

@@ -7,7 +7,7 @@ Look here for ``simulate`` (the scenario the tests and ``benchmarks/bench_phenol
 
 Model, per day ``d`` of the seasons simulated:
 - temperatures: the NOAA Portland airport record (``data/noaa/USW00024229_...csv``, real), degree days by the
-  modified average 50/86 °F from 1 January (``real_profiles.noaa_cum_dd``);
+  modified average 50/86 °F from 1 January (``degree_days.sources.season_cum_dd``);
 - observer effort ``E(d) = 10 ** (t / 10 years) * (2.5 on Saturdays and Sundays) * S(doy) * gap(d)``, with
   ``S`` a summer crowd (0.25 in winter to 1.25 in early July) and ``gap`` zero for six whole ISO weeks in one
   season (default 29 April - 9 June 2019);
@@ -35,9 +35,9 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pandas as pd
 
+from butterfly_lib.analysis.degree_days.sources import season_cum_dd
 from butterfly_lib.analysis.phenology.censoring import date_to_doy
 from butterfly_lib.analysis.phenology.effort import week_key
-from butterfly_lib.analysis.real_profiles import noaa_cum_dd
 from butterfly_lib.provenance import Provenance, attach
 from butterfly_lib.settings import PROJECT_ROOT, DegreeDays
 from butterfly_lib.sources.noaa import bundled_path, load_station_csv
@@ -109,7 +109,7 @@ def simulate(
     temps = load_station_csv(bundled_path(PROJECT_ROOT / "data" / "noaa")) if temperatures is None else temperatures
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the record's partial first season and one 2022 gap
-        cum_all = noaa_cum_dd(temps, DegreeDays())
+        cum_all = season_cum_dd(temps, DegreeDays())
     first, last = seasons
     cum = cum_all[(cum_all.index.year >= first) & (cum_all.index.year <= last)].dropna()
     days = pd.DatetimeIndex(cum.index)

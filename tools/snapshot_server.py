@@ -98,7 +98,7 @@ class CellsRoute(Route):
         cells = list(zip(query["latitude"].split(","), query["longitude"].split(","), strict=False))
         start, end = query["start_date"], query["end_date"]
         for params, body in self.recorded:
-            if params.get("daily") != query.get("daily") or params.get("timezone") != query.get("timezone"):
+            if any(params.get(k) != query.get(k) for k in ("daily", "timezone", "models")):
                 continue
             if not params["start_date"] <= start <= end <= params["end_date"]:
                 continue
@@ -135,6 +135,7 @@ def add_manifest_routes(server: ReplayServer, snapshot_dir: Path | None = None, 
     """
     folder, manifest = load_manifest(snapshot_dir)
     cells: list[tuple[dict[str, str], bytes]] = []
+    routes = []
     for entry in manifest["responses"]:
         name, rel = base_of(entry["url"])
         params = dict(parse_qsl(urlsplit(entry["url"]).query, keep_blank_values=True))
@@ -145,7 +146,11 @@ def add_manifest_routes(server: ReplayServer, snapshot_dir: Path | None = None, 
             with server._lock:
                 server.routes.insert(0, AnyPlaceRoute(f"/{name}{rel}", reply, params))
         else:
-            server.add(f"/{name}{rel}", reply, params=params)
+            routes.append((f"/{name}{rel}", reply, params))
+    # a route matches every query holding its parameters and the last added is tried first, so the more specific
+    # ones go in last: the record's second page (its first page's query plus id_above) must not get the first page
+    for path, reply, params in sorted(routes, key=lambda r: len(r[2])):
+        server.add(path, reply, params=params)
     if any_place:
         with server._lock:
             server.routes.append(CellsRoute("/open_meteo_archive/archive", cells))

@@ -25,9 +25,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.emergence import local_days
+from butterfly_lib.analysis.days import local_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.sources.open_meteo.weather_codes import condition
+from butterfly_lib.units import c_to_f
 
 FORECAST_COLUMNS = (
     "tmax_c",
@@ -107,8 +108,8 @@ def daily_outlook(forecast: pd.DataFrame, ensemble=None) -> pd.DataFrame:  # noq
     out["weather"] = condition(forecast).to_numpy()
     out = out.drop_duplicates("date", keep="last").sort_values("date").reset_index(drop=True)
     out["weather_code"] = out["weather_code"].astype("Int64")
-    out["tmax_f"] = out["tmax_c"] * 1.8 + 32.0
-    out["tmin_f"] = out["tmin_c"] * 1.8 + 32.0
+    out["tmax_f"] = c_to_f(out["tmax_c"])
+    out["tmin_f"] = c_to_f(out["tmin_c"])
     out["wind_speed_max_mph"] = out["wind_speed_max_kmh"] / 1.609344
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = out["sunshine_h"] / out["daylight_h"]

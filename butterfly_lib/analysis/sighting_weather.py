@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from butterfly_lib.analysis.emergence import local_days
+from butterfly_lib.analysis.days import local_days
 from butterfly_lib.errors import InvalidInput
 from butterfly_lib.sources.open_meteo.weather_codes import condition
+from butterfly_lib.units import c_to_f
 
 VARIABLES = ("tmax_c", "tmin_c", "sunshine_h", "precipitation_mm", "weather_code")
 
@@ -99,8 +100,8 @@ def sightings_with_weather(
     for var in VARIABLES:
         out[var] = pd.to_numeric(values[var], errors="coerce").to_numpy()
     out["weather_code"] = out["weather_code"].astype("Int64")
-    out["tmax_f"] = out["tmax_c"] * 1.8 + 32.0
-    out["tmin_f"] = out["tmin_c"] * 1.8 + 32.0
+    out["tmax_f"] = c_to_f(out["tmax_c"])
+    out["tmin_f"] = c_to_f(out["tmin_c"])
     out["condition"] = values["condition"].astype("string").to_numpy()
     out["weather_source"] = source.astype(str)
     out["weather_text"] = _text(out)

@@ -7,7 +7,7 @@ and ``WEIGHTS``: the one place where every weight and threshold lives (``Viewing
 Inputs: an outlook frame (``outlook.daily_outlook``: ``date, sunshine_h, daylight_h, tmax_f,
 wind_speed_max_mph, precipitation_probability_pct, precipitation_mm`` and, when an ensemble was merged,
 ``tmax_c_p10/_p90`` and ``sunshine_h_p10/_p90``) and optionally ``species_flying``, a Series of the number of
-species expected flying around each date (``emergence_forecast.flying_counts``).
+species expected flying around each date (``phenology.place.species_flying``).
 
 The protocol the thresholds come from
 -------------------------------------
@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.units import f_to_c
 
 COMPONENTS = ("sun", "temperature", "wind", "rain", "species")
 KMH_PER_MPH = 1.609344
@@ -165,7 +166,7 @@ def _inputs(outlook: pd.DataFrame) -> dict[str, np.ndarray]:
     day_h = _col(outlook, "daylight_h")
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(day_h > 0, np.clip(sun_h / day_h, 0.0, 1.0), np.nan)
-    tmax_c = (_col(outlook, "tmax_f") - 32.0) / 1.8
+    tmax_c = f_to_c(_col(outlook, "tmax_f"))
     if "tmax_f" not in outlook and "tmax_c" in outlook:
         tmax_c = _col(outlook, "tmax_c")
     wind = _col(outlook, "wind_speed_max_mph") * KMH_PER_MPH

@@ -2,7 +2,7 @@
 
 Look here to add a subcommand: a module in this folder with ``register(subparsers)`` that adds its parser and a
 handler (``handler(args) -> exit status``), listed in ``COMMANDS``. Subcommands: ``run`` and ``site``
-(``cli.site``), ``degree-days`` (``cli.degree_days``), ``cache`` (``cli.cache``). Bad input exits with status 2
+(``cli.site``), ``degree-days`` (``cli.degree_days``), ``cache`` (``cli.cache``), ``record`` (``cli.record``). Bad input exits with status 2
 and a message naming the value; other failures of the package exit with status 1 and say what to do.
 """
 
@@ -12,10 +12,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from butterfly_lib.cli import cache, degree_days, site
+from butterfly_lib.cli import cache, degree_days, record, site
 from butterfly_lib.errors import ButterflyError, InvalidInput
 
-COMMANDS = (site, degree_days, cache)
+COMMANDS = (site, degree_days, cache, record)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from butterfly_lib.analysis.emergence import LIMITATIONS
+from butterfly_lib.analysis.phenology.place import LIMITATIONS
 from butterfly_lib.analysis.viewing_index import WEIGHTS
 from butterfly_lib.http.snapshot import snapshot_notes
 from butterfly_lib.pages.context import PageContext

@@ -2,7 +2,9 @@
 
 Look here for what the map page computes: research-grade observations on the month-days around the as-of date
 in every year (at most ``MAX_SIGHTINGS``), the archive weather at each sighting's own grid cell on its day, and
-the two joined (``analysis.sighting_weather``). The map itself is drawn by ``presentation.maps``.
+the two joined (``analysis.sighting_weather``), with each day's daylight (from the latitude) and sky in words
+(``analysis.sky``: from the sunshine share when the archive gives sunshine; Open-Meteo's daily weather code is
+the day's most severe hour, so it is not used as the sky). The map itself is drawn by ``presentation.maps``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, ClassVar
 import pandas as pd
 
 from butterfly_lib.analysis.sighting_weather import sightings_with_weather
+from butterfly_lib.analysis.sky import daylight_hours, sky_label
 from butterfly_lib.pages.context import PageContext
 from butterfly_lib.pages.result import PageResult
 from butterfly_lib.provenance import provenance_of
@@ -55,5 +58,14 @@ def build(ctx: PageContext) -> SightingsMapResult:
         datasets=datasets,
         sightings=sightings,
         weather=weather,
-        with_weather=sightings_with_weather(sightings, weather),
+        with_weather=with_sky(sightings_with_weather(sightings, weather)),
     )
+
+
+def with_sky(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (``sightings_with_weather`` output) plus ``daylight_h`` and ``sky`` (see the module docstring)."""
+    doy = pd.to_datetime(frame["observed_on"], errors="coerce", utc=True).dt.dayofyear.to_numpy(float)
+    out = frame.copy()
+    out["daylight_h"] = daylight_hours(frame["latitude"].to_numpy(float), doy) if len(frame) else []
+    out["sky"] = sky_label(out["sunshine_h"], out["daylight_h"], out["precipitation_mm"]) if len(frame) else []
+    return out

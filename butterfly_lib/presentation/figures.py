@@ -1,5 +1,5 @@
-"""Matplotlib figures for the pages: season curve, 15-minute sunshine, 16-day outlook, flight windows,
-hindcast skill.
+"""Matplotlib figures for the pages: season curve, 15-minute sunshine, 16-day outlook, station against grid
+(the emergence page's own figures are in ``presentation.emergence``).
 
 Look here to change a chart. Every builder is pure (frames in, ``Figure`` out, no fetching), draws at phone
 width (``style.FIGSIZE``) with large fonts, puts units on every axis and the data sources in a caption, and
@@ -14,17 +14,20 @@ from collections.abc import Sequence
 from datetime import date
 
 import matplotlib.dates as mdates
+import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from butterfly_lib.analysis.degree_days.accumulate import season_calendar
+from butterfly_lib.presentation.chart import describe
 from butterfly_lib.presentation.style import (
     COOL,
     NORMAL,
+    SMALL,
     SUN,
     WARM,
+    WIDTH,
     caption,
     house_style,
     kinds_of,
@@ -36,6 +39,25 @@ from butterfly_lib.provenance import Provenance, provenance_of
 
 MONTH_STARTS = np.array([1, 32, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335])
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def month_ticks(season_start: str = "01-01") -> tuple[np.ndarray, list[str]]:
+    """Season days (1..365) on which each month starts, in season order, with the months' names."""
+    _, sday, _ = season_calendar(pd.DatetimeIndex([pd.Timestamp(2001, m, 1) for m in range(1, 13)]), season_start)
+    order = np.argsort(sday)
+    return sday[order], [MONTH_NAMES[i] for i in order]
+
+
+def season_words(season_start: str = "01-01") -> tuple[str, str]:
+    """The season's first and last day in words: ("1 January", "31 December"), ("1 July", "30 June")."""
+    first = pd.Timestamp(f"2001-{season_start}") if season_start != "02-29" else pd.Timestamp("2001-03-01")
+    last = first - pd.Timedelta(days=1)
+    return f"{first.day} {first:%B}", f"{last.day} {last:%B}"
+
+
+def season_name(label: int, season_start: str = "01-01") -> str:
+    """A season's name: its year when it starts on 1 January ("2026"), else both years ("2025–26")."""
+    return str(label) if season_start == "01-01" else f"{label}–{(label + 1) % 100:02d}"
 
 
 def to_units(celsius: pd.Series | np.ndarray, units: str) -> np.ndarray:
@@ -75,70 +97,72 @@ def season_curve(
     last_year: pd.Series | None = None,
     forecast: pd.Series | None = None,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """This season's cumulative degree days against the normal band.
+    """This season's cumulative degree days against the normal band, on the season's days from
+    ``season_start`` ("MM-DD": 1 January, or 1 July south of the equator).
 
     ``cum``: ``cum_dd`` on a DatetimeIndex (``analysis.degree_days.accumulate``), drawn up to ``as_of``;
-    ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``: index season day 1..365, columns ``mean``, ``p10``,
-    ``p90`` (``analysis.degree_days.normals``; ``attrs["period"]`` names the years). ``last_year``: optional
-    earlier season for comparison. A marker shows ``as_of``.
+    ``forecast``: optional continuation after ``as_of`` (e.g. from the 16-day forecast), drawn dotted. ``normals``:
+    index season day 1..365, columns ``mean``, ``p10``, ``p90`` (``analysis.degree_days.normals``;
+    ``attrs["period"]`` names the years). ``last_year``: optional earlier season for comparison. A marker shows
+    ``as_of``.
     """
-    fig, ax = new_figure()
+    fig, ax = new_figure(figsize=(WIDTH, 4.3))
     as_of = pd.Timestamp(as_of).normalize()
     doy = np.asarray(normals.index, dtype=int)
     period = normals.attrs.get("period")
     label = f"normal {period[0]}–{period[1]}" if period else "normal"
     ax.fill_between(
-        doy,
-        normals["p10"],
-        normals["p90"],
-        color=NORMAL,
-        alpha=0.25,
-        lw=0,
-        label=f"{label}: 10th–90th percentile",
+        doy, normals["p10"], normals["p90"], color=NORMAL, alpha=0.25, lw=0, label=f"{label} (10–90 %)"
     )
-    ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label=f"{label}: mean")
+    ax.plot(doy, normals["mean"], color=NORMAL, lw=1.5, ls="--", label="normal mean")
+    (this,), _, _ = season_calendar(pd.DatetimeIndex([as_of]), season_start)
     idx, values = _naive(cum)
-    keep = (idx.year == as_of.year) & (idx <= as_of)
-    idx, values = idx[keep], values[keep]
-    _, sday, _ = season_calendar(idx)
-    ax.plot(sday, values, color=WARM, lw=2.5, label=f"{as_of.year}")
+    seasons, sday, _ = season_calendar(idx, season_start)
+    keep = (seasons == this) & (idx <= as_of)
+    idx, values, sday = idx[keep], values[keep], sday[keep]
+    ax.plot(sday, values, color=WARM, lw=2.5, label=season_name(this, season_start))
     if forecast is not None and len(forecast):
         f_idx, f_val = _naive(forecast)
-        ahead = (f_idx >= as_of) & (f_idx.year == as_of.year)
-        _, f_day, _ = season_calendar(f_idx[ahead])
-        ax.plot(f_day, f_val[ahead], color=WARM, lw=2, ls=":", label=f"{as_of.year}, forecast")
+        f_label, f_day, _ = season_calendar(f_idx, season_start)
+        ahead = (f_idx >= as_of) & (f_label == this)
+        ax.plot(f_day[ahead], f_val[ahead], color=WARM, lw=2, ls=":", label="forecast")
     if last_year is not None and len(last_year):
         ly_idx, ly_val = _naive(last_year)
-        _, ly_day, _ = season_calendar(ly_idx)
-        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=f"{ly_idx[0].year}")
+        ly_label, ly_day, _ = season_calendar(ly_idx, season_start)
+        ax.plot(ly_day, ly_val, color=COOL, lw=1.2, alpha=0.8, label=season_name(int(ly_label[0]), season_start))
     hit = np.flatnonzero(idx == as_of)
+    now = ""
     if hit.size:
         x, y = sday[hit[-1]], float(values[hit[-1]])
         ax.axvline(x, color="black", lw=0.8, alpha=0.6)
         ax.plot([x], [y], "o", color=WARM, ms=8, mec="black", zorder=5)
         ax.annotate(
-            f"{as_of:%b %d}: {y:,.0f}",
-            (x, y),
-            xytext=(-8, 10),
-            textcoords="offset points",
-            ha="right",
-            fontsize=11,
-            fontweight="bold",
-        )
-    ax.set_xticks(MONTH_STARTS, MONTH_NAMES)
+            f"{as_of:%a} {as_of.day} {as_of:%b}: {y:,.0f}", (x, y), xytext=(-8, 10), textcoords="offset points", ha="right",
+            fontsize=SMALL + 1, fontweight="bold",
+        )  # fmt: skip
+        now = f" On {as_of:%a %d %b} this season stands at {y:,.0f} {_dd_unit(units)}"
+        mean = normals["mean"].reindex([int(x)])
+        if mean.notna().all():
+            now += f" against a normal of {float(mean.iloc[0]):,.0f}."
+    ticks, names = month_ticks(season_start)
+    ax.set_xticks(ticks[::2], names[::2])
     ax.set_xlim(1, 365)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("day of the year (month starts)")
-    ax.set_ylabel(f"cumulative degree days ({_dd_unit(units)})")
+    ax.set_xlabel("month")
+    ax.set_ylabel(f"degree days ({_dd_unit(units)})")
     base = f" above {lower:g} °{units}" if lower is not None else ""
-    ax.set_title(f"Growing degree days{base} since 1 January")
-    fig.legend(loc="outside upper center", ncol=3, fontsize=9, frameon=False)
+    first, _ = season_words(season_start)
+    ax.set_title(f"Degree days{base}\nsince {first}")
+    fig.legend(loc="outside upper center", ncol=2, fontsize=SMALL, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
-    caption(
-        fig, source_line(sources, "Source: see provenance below") + (f" · method: {method}" if method else "")
+    caption(fig, source_line(sources, "Source: see provenance below") + (f" · {method}" if method else ""))
+    return describe(
+        fig,
+        f"Line chart of growing degree days{base} accumulated since {first}, {season_name(this, season_start)} against the "
+        f"{label} (mean and 10th–90th percentile band).{now}",
     )
-    return fig
 
 
 @house_style
@@ -157,12 +181,13 @@ def sunshine_timeline(
     day_list = sorted(frame["day"].unique())[:days]
     sources = list(sources) or [provenance_of(minutely)]
     fig, axes = new_figure(
-        figsize=(7.0, 1.6 + 1.5 * max(len(day_list), 1)),
+        figsize=(WIDTH, 1.5 + 1.45 * max(len(day_list), 1)),
         nrows=max(len(day_list), 1),
         sharex=True,
         squeeze=False,
     )
     axes = axes[:, 0]
+    said: list[str] = []
     for ax, day in zip(axes, day_list, strict=False):
         part = frame[frame["day"] == day]
         night = part["is_day"].fillna(1).to_numpy() == 0 if "is_day" in part else np.zeros(len(part), bool)
@@ -170,30 +195,26 @@ def sunshine_timeline(
         ax.bar(part["hour"][night] + 0.125, 15, width=0.25, color="#1b2a49", alpha=0.12, edgecolor="none")
         total = float(part["sunshine_min"].sum()) / 60.0
         ax.set_ylim(0, 15)
-        ax.set_yticks([0, 5, 10, 15])
+        ax.set_yticks([0, 15])
         if part["sunshine_min"].notna().any():
-            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+            ax.set_title(f"{pd.Timestamp(day):%a %d %b}: {total:.1f} h of sunshine", fontsize=12, loc="left")
+            said.append(f"{pd.Timestamp(day):%a %d %b} {total:.1f} hours")
         else:
-            ax.set_title(f"{pd.Timestamp(day):%a %b %d}: no 15-minute values", fontsize=12, loc="left")
+            ax.set_title(f"{pd.Timestamp(day):%a %d %b}: no 15-minute values", fontsize=12, loc="left")
+            said.append(f"{pd.Timestamp(day):%a %d %b} not forecast at this resolution")
             ax.text(
-                0.5,
-                0.5,
-                "not available for this day",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color="#666666",
-                fontsize=11,
-            )
+                0.5, 0.5, "not available for this day", transform=ax.transAxes, ha="center", va="center",
+                color="#666666", fontsize=SMALL,
+            )  # fmt: skip
     for ax in axes:
-        ax.set_ylabel("min", fontsize=11)
+        ax.set_ylabel("min", fontsize=SMALL)
     axes[-1].set_xlim(0, 24)
-    axes[-1].set_xticks(range(0, 25, 3), [f"{h:02d}:00" for h in range(0, 25, 3)])
-    axes[-1].set_xlabel("local time (hours)")
-    fig.suptitle("Sunshine per 15 minutes (minutes of sun, 0–15); shaded = night", fontsize=12)
+    axes[-1].set_xticks(range(0, 25, 6), [f"{h:02d}:00" for h in range(0, 25, 6)])
+    axes[-1].set_xlabel("local time")
+    fig.suptitle("Minutes of sun per quarter hour (0–15)\nshaded: night", fontsize=12)
     _stamp_kinds(axes[0], sources, "data")
     caption(fig, source_line(sources, "Source: Open-Meteo forecast, minutely_15 sunshine_duration"))
-    return fig
+    return describe(fig, "Bar charts of forecast sunshine per quarter hour, one per day: " + "; ".join(said) + ".")
 
 
 def _ensemble_band(ensemble_q: pd.DataFrame | None, variable: str) -> pd.DataFrame | None:
@@ -228,40 +249,21 @@ def outlook_chart(
     days = days.tz_localize(None) if days.tz is not None else days
     x = mdates.date2num(days.normalize().to_pydatetime())
     sources = list(sources) or [provenance_of(daily)]
-    fig, ax = new_figure(figsize=(7.0, 4.4))
+    fig, ax = new_figure(figsize=(WIDTH, 4.9))
     if "daylight_h" in daily:
         ax.bar(x, daily["daylight_h"], width=0.8, color="none", edgecolor="#bbbbbb", label="daylight (h)")
     ax.bar(x, daily["sunshine_h"], width=0.8, color=SUN, alpha=0.9, label="sunshine (h)")
     top = float(np.nanmax(daily.get("daylight_h", daily["sunshine_h"]))) if len(daily) else 16.0
-    ax.set_ylim(0, max(top, 1.0) * 1.18)
-    ax.set_ylabel("sunshine (hours per day)")
+    ax.set_ylim(0, max(top, 1.0) * 1.45)
+    ax.set_ylabel("sunshine (hours)")
     if index is None and "viewing_index" in daily:
         index = daily["viewing_index"]
     if ensemble_q is None and {"tmax_c_p10", "tmax_c_p90"} <= set(daily.columns):
         ensemble_q = pd.DataFrame(
-            {
-                "variable": "tmax_c",
-                "date": daily["date"],
-                "p10": daily["tmax_c_p10"],
-                "p90": daily["tmax_c_p90"],
-            }
+            {"variable": "tmax_c", "date": daily["date"], "p10": daily["tmax_c_p10"], "p90": daily["tmax_c_p90"]}
         ).dropna(subset=["p10", "p90"])
         if ensemble_source is not None:
             ensemble_q.attrs["provenance"] = ensemble_source
-    if index is not None:
-        for xi, v, h in zip(
-            x, np.asarray(index, dtype=float), daily["sunshine_h"].to_numpy(float), strict=True
-        ):
-            if np.isfinite(v):
-                ax.text(
-                    xi,
-                    (h if np.isfinite(h) else 0) + 0.3,
-                    f"{v:.0f}",
-                    ha="center",
-                    va="bottom",
-                    fontsize=8,
-                    color="#333333",
-                )
     t = ax.twinx()
     t.spines["right"].set_visible(True)
     t.grid(False)
@@ -271,190 +273,49 @@ def outlook_chart(
         bx = mdates.date2num(band["day"].dt.to_pydatetime() if hasattr(band["day"], "dt") else band["day"])
         ens_kind = "simulated" if any(p and p.kind == "simulated" for p in ens_provs) else "ensemble"
         t.fill_between(
-            bx,
-            to_units(band["p10"], units),
-            to_units(band["p90"], units),
-            color=WARM,
-            alpha=0.15,
-            lw=0,
+            bx, to_units(band["p10"], units), to_units(band["p90"], units), color=WARM, alpha=0.15, lw=0,
             label=f"high, {ens_kind} ensemble 10–90 %",
-        )
+        )  # fmt: skip
     t.plot(x, to_units(daily["tmax_c"], units), color=WARM, marker="o", ms=4, lw=2, label=f"high (°{units})")
     t.plot(x, to_units(daily["tmin_c"], units), color=COOL, marker="o", ms=4, lw=2, label=f"low (°{units})")
     t.set_ylabel(f"temperature (°{units})")
-    t.tick_params(labelsize=11)
-    t.yaxis.label.set_fontsize(12)
-    ax.xaxis.set_major_locator(mdates.DayLocator(interval=2))
+    if index is not None:
+        # one row just above the daylight bars, drawn on the top axes so the temperature lines never hide it
+        row = min(0.98, 1.03 * max(top, 1.0) / ax.get_ylim()[1])
+        where = mtransforms.blended_transform_factory(t.transData, t.transAxes)
+        for xi, v in zip(x, np.asarray(index, dtype=float), strict=True):
+            if np.isfinite(v):
+                t.text(
+                    xi, row, f"{v:.0f}", transform=where, ha="center", va="bottom", rotation=90,
+                    fontsize=SMALL - 1, color="#222222", zorder=6,
+                    bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.7},
+                )  # fmt: skip
+    if len(x):
+        ax.set_xlim(x.min() - 0.6, x.max() + 0.6)
+    ax.xaxis.set_major_locator(mdates.DayLocator(interval=3))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%a\n%d"))
-    ax.set_xlabel(f"date ({days.min():%b %Y})" if len(days) else "date")
+    ax.set_xlabel(f"date ({days.min():%B %Y})" if len(days) else "date")
     ax.set_title(
-        "Next 16 days: sunshine and temperature"
-        + (" (numbers: viewing index 0–100)" if index is not None else ""),
+        "Next 16 days: sunshine and temperature" + ("\n(numbers: viewing index 0–100)" if index is not None else ""),
         fontsize=12,
     )
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = t.get_legend_handles_labels()
-    ax.legend(
-        h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3, frameon=False, fontsize=9
-    )
+    fig.legend(h1 + h2, l1 + l2, loc="outside upper center", ncol=2, frameon=False, fontsize=SMALL)
     if any(p and p.kind == "simulated" for p in ens_provs) and band is not None:
         stamp(ax, "simulated", "SIMULATED ensemble band")
     else:
         _stamp_kinds(ax, sources, "data")
     caption(fig, source_line([*sources, *ens_provs], "Source: Open-Meteo forecast"))
-    return fig
-
-
-def _doy_dates(doy: pd.Series | np.ndarray, year: int) -> np.ndarray:
-    """Matplotlib date numbers of 365-day-calendar days of year in ``year``."""
-    d = np.asarray(doy, dtype=float)
-    base = mdates.date2num(pd.Timestamp(year, 1, 1))
-    leap = pd.Timestamp(year, 12, 31).day_of_year == 366
-    return base + d - 1 + np.where(leap & (d >= 60), 1, 0)
-
-
-def _dates(values: pd.Series) -> np.ndarray:
-    idx = pd.DatetimeIndex(values)
-    if idx.tz is not None:
-        idx = idx.tz_localize(None)
-    out = np.full(len(idx), np.nan)
-    ok = ~idx.isna()
-    out[ok] = mdates.date2num(idx[ok].to_pydatetime())
-    return out
-
-
-@house_style
-def flight_windows(
-    windows: pd.DataFrame,
-    as_of: date | pd.Timestamp,
-    *,
-    profiles: pd.DataFrame | None = None,
-    units: str = "F",
-    max_species: int = 25,
-    sources: Sequence[Provenance | None] = (),
-) -> Figure:
-    """Each species' flight window in degree days (left) and as dates this year (right).
-
-    ``windows``: ``analysis.emergence_forecast.emergence_windows`` output (``scientific_name, common_name,
-    dd_p10, dd_p50, dd_p90, cum_dd_as_of, window_start, window_end, earliest_start, latest_end, status``).
-    ``profiles`` (optional, ``emergence_profiles``): adds the historical calendar window ``doy_p10``–``doy_p90``
-    in grey behind this year's predicted dates. Species are ordered by ``dd_p10``; at most ``max_species``.
-    """
-    as_of = pd.Timestamp(as_of).normalize()
-    w = windows.sort_values("dd_p10", kind="stable").head(max_species).reset_index(drop=True)
-    if profiles is not None and "doy_p10" in profiles:
-        w = w.merge(
-            profiles[["scientific_name", "doy_p10", "doy_p50", "doy_p90"]], on="scientific_name", how="left"
+    hi = to_units(daily["tmax_c"], units)
+    sun = daily["sunshine_h"].to_numpy(float)
+    desc = f"Bar and line chart of the {len(days)}-day forecast"
+    if len(days):
+        desc += (
+            f" from {days.min():%a %d %b} to {days.max():%a %d %b}: sunshine {np.nanmin(sun):.1f} to "
+            f"{np.nanmax(sun):.1f} hours a day, highs {np.nanmin(hi):.0f} to {np.nanmax(hi):.0f} °{units}."
         )
-    n = len(w)
-    fig, (a1, a2) = new_figure(
-        figsize=(7.0, 1.9 + 0.34 * max(n, 1)), ncols=2, sharey=True, gridspec_kw={"width_ratios": [1, 1]}
-    )
-    y = np.arange(n)[::-1]
-    names = [
-        str(c) if isinstance(c, str) and c else str(s)
-        for c, s in zip(w["common_name"], w["scientific_name"], strict=True)
-    ]
-    names = [nm if len(nm) <= 24 else nm[:23] + "…" for nm in names]
-    status_color = {
-        "flying now": "#2ca02c",
-        "expected soon": "#ff7f0e",
-        "later": "#1f77b4",
-        "season over": "#7f7f7f",
-    }
-    colors = [status_color.get(s, "#1f77b4") for s in w.get("status", pd.Series(["later"] * n))]
-    a1.hlines(y, w["dd_p10"], w["dd_p90"], color=colors, lw=6, alpha=0.55)
-    a1.plot(w["dd_p50"], y, "|", color="black", ms=10, mew=2)
-    now = float(w["cum_dd_as_of"].iloc[0]) if n and "cum_dd_as_of" in w else np.nan
-    if np.isfinite(now):
-        a1.axvline(now, color=WARM, lw=1.5)
-        a1.annotate(
-            f"now {now:,.0f}",
-            (now, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(3, -2),
-            textcoords="offset points",
-            color=WARM,
-            fontsize=9,
-            va="top",
-        )
-    a1.set_yticks(y, names, fontsize=9)
-    a1.set_xlabel(f"cumulative degree days ({_dd_unit(units)})", fontsize=11)
-    a1.set_title("by degree days\n10th–90th pct, | = median", fontsize=10)
-    a1.set_xlim(left=0)
-    if "doy_p10" in w:
-        hist0, hist1 = _doy_dates(w["doy_p10"], as_of.year), _doy_dates(w["doy_p90"], as_of.year)
-        a2.hlines(
-            y,
-            hist0,
-            np.maximum(hist1, hist0),
-            color=NORMAL,
-            lw=8,
-            alpha=0.25,
-            label="usual dates (10th–90th pct)",
-        )
-    e0, e1 = _dates(w["earliest_start"]), _dates(w["latest_end"])
-    s0, s1 = _dates(w["window_start"]), _dates(w["window_end"])
-    a2.hlines(y, e0, e1, color="black", lw=1, label="earliest start – latest peak")
-    a2.hlines(y, s0, s1, color=colors, lw=5, label=f"{as_of.year}: opening → peak")
-    a2.axvline(mdates.date2num(as_of.to_pydatetime()), color=WARM, lw=1.5)
-    a2.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[1, 4, 7, 10]))
-    a2.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
-    a2.set_xlim(
-        mdates.date2num(pd.Timestamp(as_of.year, 1, 1)), mdates.date2num(pd.Timestamp(as_of.year, 12, 31))
-    )
-    a2.set_xlabel(f"date in {as_of.year}", fontsize=11)
-    a2.set_title(f"by date ({as_of:%b %d} = red line)", fontsize=10)
-    handles, labels = a2.get_legend_handles_labels()
-    for status, col in status_color.items():
-        handles.append(Line2D([], [], color=col, lw=5, alpha=0.8))
-        labels.append(status)
-    fig.legend(handles, labels, loc="outside upper center", ncol=3, fontsize=8, frameon=False)
-    for ax in (a1, a2):
-        ax.tick_params(axis="x", labelsize=9)
-    _stamp_kinds(a1, list(sources), "")
-    caption(fig, source_line(sources, "Source: iNaturalist sightings × degree days (see provenance)"))
-    return fig
-
-
-@house_style
-def hindcast_skill(
-    summary: pd.DataFrame, *, max_species: int = 20, sources: Sequence[Provenance | None] = ()
-) -> Figure:
-    """Mean absolute error (days) of the degree-day prediction against the calendar baseline, per species and
-    over all species (``analysis.hindcast.hindcast_summary`` output: ``scientific_name, common_name,
-    n_seasons, dd_mae_days, calendar_mae_days``; the last row "(all species)" is the overall figure).
-    """
-    s = summary.dropna(subset=["dd_mae_days", "calendar_mae_days"])
-    overall = s[s["scientific_name"] == "(all species)"]
-    per = (
-        s[s["scientific_name"] != "(all species)"].sort_values("n_seasons", ascending=False).head(max_species)
-    )
-    per = per.sort_values("calendar_mae_days", kind="stable")
-    rows = pd.concat([per, overall], ignore_index=True)
-    n = len(rows)
-    fig, ax = new_figure(figsize=(7.0, 1.8 + 0.34 * max(n, 1)))
-    y = np.arange(n)[::-1]
-    names = [
-        ("ALL SPECIES" if sci == "(all species)" else (c if isinstance(c, str) and c else sci)) + f" ({k})"
-        for c, sci, k in zip(rows["common_name"], rows["scientific_name"], rows["n_seasons"], strict=True)
-    ]
-    h = 0.38
-    ax.barh(y + h / 2, rows["dd_mae_days"], height=h, color=WARM, label="degree days")
-    ax.barh(
-        y - h / 2, rows["calendar_mae_days"], height=h, color=NORMAL, label="calendar (same dates every year)"
-    )
-    ax.set_yticks(y, names, fontsize=9)
-    ax.set_xlabel("mean absolute error (days), lower is better", fontsize=11)
-    target = summary.attrs.get("target", "")
-    what = {"first": "first sighting", "p10": "start of the flight (10th percentile)"}.get(target, "timing")
-    ax.set_title(
-        f"Hindcast: predicting each season's {what}\nleaving that season out (n seasons)", fontsize=11
-    )
-    fig.legend(loc="outside upper center", ncol=2, fontsize=9, frameon=False)
-    _stamp_kinds(ax, list(sources), "")
-    caption(fig, source_line(sources, "Source: iNaturalist sightings × degree days (see provenance)"))
-    return fig
+    return describe(fig, desc)
 
 
 @house_style
@@ -464,35 +325,49 @@ def station_vs_gridded(
     units: str = "F",
     years: int = 10,
     sources: Sequence[Provenance | None] = (),
+    season_start: str = "01-01",
 ) -> Figure:
-    """Season totals of degree days per year from two (or more) temperature sources side by side, over the
-    last ``years`` seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series)."""
+    """Season totals of degree days from two (or more) temperature sources side by side, over the last ``years``
+    seasons that every source covers completely (``cum_by_source``: name -> ``cum_dd`` series; seasons from
+    ``season_start``, "MM-DD"; names "open-meteo" and "noaa" are shown as "Open-Meteo grid" and "NOAA station")."""
     totals = {}
     for name, cum in cum_by_source.items():
         idx, val = _naive(cum)
-        s = pd.Series(val, index=idx)
-        # a season counts only when its 31 December has a value (no partial years)
-        dec31 = s[(idx.month == 12) & (idx.day == 31)].dropna()
-        totals[name] = pd.Series(dec31.to_numpy(), index=dec31.index.year)
+        label, sday, _ = season_calendar(idx, season_start)
+        # a season counts only when its last day has a value (no partial seasons)
+        end = sday == 365  # 29 February shares 28 February's number: the later of the two is the last day
+        s = pd.Series(val[end], index=label[end])
+        totals[name] = s[~s.index.duplicated(keep="last")].dropna()
     common = sorted(set.intersection(*(set(t.index) for t in totals.values())))[-years:] if totals else []
     fig, ax = new_figure()
     width = 0.8 / max(len(totals), 1)
     palette = [WARM, COOL, NORMAL, SUN]
+    shown = {"open-meteo": "Open-Meteo grid", "noaa": "NOAA station"}
     for k, (name, t) in enumerate(totals.items()):
         ax.bar(
             np.arange(len(common)) + (k - (len(totals) - 1) / 2) * width,
             t.reindex(common).to_numpy(),
             width=width,
             color=palette[k % 4],
-            label=name,
+            label=shown.get(name, name),
         )
-    ax.set_xticks(np.arange(len(common)), [str(y) for y in common], rotation=45 if len(common) > 6 else 0)
-    ax.set_xlabel("season (1 January – 31 December)")
-    ax.set_ylabel(f"degree days in the year ({_dd_unit(units)})")
-    ax.set_title("Station vs gridded temperatures: yearly degree days", fontsize=12)
+    ticks = [f"'{y % 100:02d}" + (f"–{(y + 1) % 100:02d}" if season_start != "01-01" else "") for y in common]
+    ax.set_xticks(np.arange(len(common)), ticks, rotation=45 if season_start != "01-01" and len(common) > 6 else 0)
+    first, last = season_words(season_start)
+    ax.set_xlabel(f"{'year' if season_start == '01-01' else 'season'} ({first} – {last})")
+    ax.set_ylabel(f"degree days ({_dd_unit(units)})")
+    ax.set_title("Yearly degree days: station and grid", fontsize=12)
     if not common:
         ax.text(0.5, 0.5, "no complete season in common", transform=ax.transAxes, ha="center")
-    fig.legend(loc="outside upper center", ncol=len(totals) or 1, fontsize=9, frameon=False)
+    fig.legend(loc="outside upper center", ncol=len(totals) or 1, fontsize=SMALL, frameon=False)
     _stamp_kinds(ax, list(sources), "data")
     caption(fig, source_line(sources, "Sources: see provenance below"))
-    return fig
+    diffs = ""
+    if common and len(totals) == 2:
+        a, b = (t.reindex(common).to_numpy(float) for t in totals.values())
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.nanmean(np.abs(a - b) / b) * 100
+        diffs = f" The two differ by {rel:.1f} % on average."
+    names = " and ".join(shown.get(n, n) for n in totals)
+    span = f"{common[0]}–{common[-1]}" if common else "no common years"
+    return describe(fig, f"Bar chart of yearly degree days from {names}, {span}.{diffs}")

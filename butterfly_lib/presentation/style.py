@@ -44,15 +44,19 @@ PALETTE: tuple[str, ...] = (
     "#0f8a8a",
 )
 
-#: phone-width default: 7 x 4 inches at 110 dpi is ~770 px wide, scaled down cleanly on a phone
-FIGSIZE = (7.0, 4.0)
+#: one text column: 5.4 x 3.8 inches at 110 dpi is ~590 px, shown at that width on a desktop and scaled to the
+#: column on a phone (~350 px), where 13 pt text still reads at about 12 px
+FIGSIZE = (5.4, 3.8)
+WIDTH = FIGSIZE[0]
+#: the smallest text any figure of this package draws (annotations, legends, captions), in points
+SMALL = 11
 RC = {
-    "font.size": 12,
+    "font.size": 13,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
-    "xtick.labelsize": 11,
-    "ytick.labelsize": 11,
-    "legend.fontsize": 10,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": SMALL,
     "figure.dpi": 110,
     "savefig.dpi": 110,
     "axes.spines.top": False,
@@ -115,7 +119,7 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE, **kwargs) -> tuple[Figure
 
 def caption(fig: Figure, text: str) -> None:
     """Put a source caption under the figure (small, grey, wrapped)."""
-    fig.supxlabel(text, fontsize=9, color="#444444", wrap=True)
+    fig.supxlabel(text, fontsize=SMALL - 1, color="#444444", wrap=True)
 
 
 def kinds_of(provs: Iterable[Provenance | None]) -> dict[str, list[str]]:
@@ -146,14 +150,29 @@ def stamp(ax, kind: str, text: str | None = None) -> None:
     )
 
 
+#: source ids as readers know them
+SOURCE_NAMES = {
+    "inaturalist": "iNaturalist",
+    "open_meteo_forecast": "Open-Meteo forecast",
+    "open_meteo_archive": "Open-Meteo archive",
+    "open_meteo_ensemble": "Open-Meteo ensemble",
+    "noaa": "NOAA station record",
+}
+
+
+def source_name(source: str) -> str:
+    """ "open_meteo_archive" -> "Open-Meteo archive"; unknown ids are shown as they are."""
+    return SOURCE_NAMES.get(source, source)
+
+
 def source_line(provs: Iterable[Provenance | None], fallback: str = "") -> str:
-    """ "Source: A (kind, status); B (...)" from provenances, de-duplicated, for captions."""
+    """ "Source: A; B (derived)" from provenances, de-duplicated, for captions (kinds other than observed are
+    named; whether the data is live or offline is the page banner's job)."""
     seen: list[str] = []
     for p in provs:
         if p is None:
             continue
-        bits = [p.status] + ([p.kind] if p.kind != "observed" else [])
-        item = f"{p.source} ({', '.join(bits)})"
+        item = source_name(p.source) + (f" ({p.kind})" if p.kind != "observed" else "")
         if item not in seen:
             seen.append(item)
-    return "Source: " + "; ".join(seen) if seen else fallback
+    return ("Source: " if len(seen) == 1 else "Sources: ") + "; ".join(seen) if seen else fallback

@@ -135,7 +135,7 @@ def probe_api_answers(
 
     up = tuple(label(n) for n in names if n in answered and answered[n] is None)
     down = tuple(
-        f"{label(n)}: {answered[n] if n in answered else f'no answer within {timeout:g} s'}"
+        f"{label(n)}: {answered.get(n, f'no answer within {timeout:g} s')}"
         for n in names
         if answered.get(n, "x") is not None
     )

@@ -1,8 +1,9 @@
 """The site without Quarto: ``_site/`` built with nbconvert from the executed notebooks in ``pages/``.
 
 Look here when Quarto is not installed (as on machines that cannot install it). ``build_site`` exports every
-executed page (the first place's and each further place's section) with nbconvert's HTML exporter (code hidden,
-widget state kept, so ipyleaflet maps render), adds the navbar of ``_quarto.yml``, renders ``index.qmd`` as the
+executed page (the first place's and each further place's section) with nbconvert's HTML exporter (code hidden;
+cells tagged ``remove-cell``/``remove-code``/``remove-output``, and papermill's parameter cells, removed by the
+TagRemovePreprocessor as Quarto removes them; widget state kept, so ipyleaflet maps render), adds the navbar of ``_quarto.yml``, renders ``index.qmd`` as the
 landing page (front matter title, ``{{< include >}}`` resolved, markdown with mistune), copies each page's data
 files next to it, and prints that the fallback was used.
 """
@@ -20,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.presentation.safe import esc
+from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.site.navigation import Page, site_pages, site_title
 
 DATA_SUFFIXES = (".csv", ".json")
@@ -33,6 +34,7 @@ NAV_CSS = """<style>
 .bp-nav a.active{background:rgba(0,0,0,.18)}
 .bp-nav a:hover{background:rgba(0,0,0,.12)}
 .bp-fallback-note{font:12px system-ui,sans-serif;color:#666;text-align:center;padding:16px}
+@media (max-width:700px){.bp-nav{position:static;padding:0 4px}.bp-nav a{padding:7px 6px;font-size:14px}}
 </style>"""
 INDEX_TEMPLATE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -87,18 +89,38 @@ def _inject(html: str, nav: str, title: str) -> str:
     return html.replace("</body>", _note() + "\n</body>", 1)
 
 
+#: cell tags that hide parts of a page, honoured the same way by Quarto (its ``remove-*``/``hide-*`` cell tags)
+#: and by this fallback (nbconvert's TagRemovePreprocessor); papermill's parameter cells never show
+REMOVE_CELL_TAGS = frozenset({"remove-cell", "hide-cell", "parameters", "injected-parameters"})
+REMOVE_INPUT_TAGS = frozenset({"remove-code", "hide-code", "remove-input", "hide-input"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "hide-output"})
+
+
+def exporter_config() -> object:
+    """The nbconvert configuration of the fallback: the tag rules above, and no input prompts or code."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    return c
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter() -> Any:
     # one exporter for every page: building one (loading its templates) costs about what exporting a page does
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(
-        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
+    return HTMLExporter(template_name="lab", config=exporter_config())
 
 
 def export_notebook(path: Path) -> str:
-    """One executed notebook as standalone HTML: outputs only, widget state embedded."""
+    """One executed notebook as standalone HTML: outputs only (tagged cells removed), widget state embedded."""
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)

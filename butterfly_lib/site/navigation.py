@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from butterfly_lib.settings import PROJECT_ROOT
 from butterfly_lib.errors import InvalidInput
+from butterfly_lib.settings import PROJECT_ROOT
 
 QUARTO_FILE = "_quarto.yml"
 

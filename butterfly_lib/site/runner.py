@@ -92,13 +92,19 @@ def _data_files(folder: Path, name: str) -> list[str]:
 
 
 def parameterized(notebook: Path, parameters: dict[str, Any], kernel_name: str) -> nbformat.NotebookNode:
-    """The notebook with papermill's injected-parameters cell after its ``parameters`` cell."""
+    """The notebook with papermill's injected-parameters cell (tagged ``remove-cell``, so no page shows it) after
+    its ``parameters`` cell."""
     _nbformat()
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(notebook))  # papermill's reader adds the metadata its injection expects
-    return parameterize_notebook(nb, parameters, report_mode=False, kernel_name=kernel_name, language="python")
+    nb = parameterize_notebook(nb, parameters, report_mode=False, kernel_name=kernel_name, language="python")
+    for cell in nb.cells:  # the injected cell is machinery: Quarto and the fallback drop cells tagged remove-cell
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    return nb
 
 
 class Kernel:

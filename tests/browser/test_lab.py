@@ -47,7 +47,7 @@ def lab(tmp_path):
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # a loaded machine starts JupyterLab slowly, not wrongly
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/lab", timeout=2)
@@ -56,13 +56,28 @@ def lab(tmp_path):
             time.sleep(0.5)
     else:
         proc.kill()
-        pytest.fail("JupyterLab did not start within 60 s")
+        pytest.fail("JupyterLab did not start within 600 s")
     yield url, Path(tmp_path)
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+#: the notebook's kernel has started and is idle: the status bar names the kernel and says "Idle". (The toolbar's
+#: execution indicator says "idle" before any kernel exists, and "Run All" pressed then opens a "Select Kernel"
+#: dialog instead of running.)
+KERNEL_IDLE = """() => [...document.querySelectorAll('.jp-StatusBar-Widget')]
+  .some(e => /\\| Idle/.test(e.textContent) && !/No Kernel/.test(e.textContent))"""
+#: every code cell has run: its prompt shows an execution count, none shows "[*]" (queued or running)
+ALL_CELLS_RAN = """() => {
+  const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim());
+  return prompts.length > 0 && prompts.every(t => /^\\[\\d+\\]:$/.test(t));
+}"""
+#: the text of outputs that are errors (a traceback in a cell)
+ERROR_OUTPUTS = """els => els.filter(e => e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr'
+  && /Traceback|Error/.test(e.textContent)).map(e => e.textContent.slice(0, 500))"""
 
 
 def test_map_is_interactive_in_jupyterlab(browser, lab):
@@ -73,12 +88,17 @@ def test_map_is_interactive_in_jupyterlab(browser, lab):
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{url}/lab/tree/sightings_map.ipynb")
-    # generous waits: on a loaded machine JupyterLab, the kernel and the snapshot seeding are slow, never wrong
-    page.wait_for_selector(".jp-Notebook", timeout=300_000)
-    page.wait_for_timeout(2000)
+    # Waits are for events, never for a time: on a loaded machine JupyterLab, the kernel and the snapshot seeding
+    # are slow, not wrong. The kernel must be idle before "Run All" (a click while it starts is lost), and the run is
+    # over when every code cell has its execution count; only then are the outputs judged.
+    page.wait_for_selector(".jp-Notebook", timeout=600_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=600_000)
     page.click("text=Run", timeout=60_000)
     page.click("text=Run All Cells", timeout=60_000)
-    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=900_000)
+    page.wait_for_function(ALL_CELLS_RAN, timeout=1_800_000)
+    failed = page.eval_on_selector_all(".jp-OutputArea-output", ERROR_OUTPUTS)
+    assert not failed, failed
+    page.wait_for_selector(".leaflet-container path.leaflet-interactive", state="attached", timeout=600_000)
     page.wait_for_timeout(1500)
     markers = page.eval_on_selector_all("path.leaflet-interactive", "els => els.length")
     assert markers > 50, markers

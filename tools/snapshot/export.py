@@ -1,8 +1,10 @@
 """``export_snapshot``: write every response of a recording cache to ``data/snapshot/`` with its manifest.
 
 Look here for the snapshot's file layout: one file per response, named ``<source>-<endpoint>-<hash>.<json|csv>``
-(``.gz`` when the body exceeds ``GZIP_ABOVE`` bytes), ``manifest.json`` (``as_of``, ``built_at`` and one entry per
-response: method, full URL with query on the real API host, file, encoding, content type, kind, notice, inputs)
+(``.gz`` when the body exceeds ``GZIP_ABOVE`` bytes), ``manifest.json`` (``as_of``, ``built_at``, ``places``: the
+page parameters of each place recorded, which offline runs check their places against before running anything,
+and one entry per response: method, full URL with query on the real API host, file, encoding, content type,
+kind, notice, inputs)
 and ``PROVENANCE.md`` (``provenance_doc``). Old response files are removed so the folder holds exactly what the
 clients asked for.
 """
@@ -12,8 +14,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from butterfly_lib.http.fetch import KIND_HEADER, NOTICE_HEADER
@@ -40,8 +44,11 @@ def file_name(url: str, content_type: str) -> str:
     return f"{_PREFIX.get(parts.netloc, parts.netloc)}-{endpoint}-{digest}.{ext}"
 
 
-def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
-    """Write the cache's 200 responses to ``out_dir``; return the manifest."""
+def export_snapshot(
+    cache_file: Path, out_dir: Path, as_of: date, places: Sequence[Mapping[str, Any]] = ()
+) -> dict:
+    """Write the cache's 200 responses to ``out_dir``; return the manifest. ``places``: the flat page
+    parameters (``PlaceSettings.to_parameters``) of the places whose requests the cache holds."""
     import requests_cache
 
     backend = requests_cache.SQLiteCache(str(cache_file))
@@ -78,11 +85,19 @@ def export_snapshot(cache_file: Path, out_dir: Path, as_of: date) -> dict:
         "as_of": as_of.isoformat(),
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "built_by": "tools/build_snapshot.py",
+        "places": [dict(p) for p in places],
         "responses": entries,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     (out_dir / "PROVENANCE.md").write_text(provenance_doc(manifest))
     return manifest
+
+
+def _is_record_page(url: str) -> bool:
+    """A page of the observation record's download (research grade only, by id, no date filter)."""
+    q = urlsplit(url).query.split("&")
+    return urlsplit(url).path.endswith("/v1/observations") and "order_by=id" in q and "quality_grade=research" in q \
+        and not any(k.split("=")[0] in ("month", "day", "d1", "d2", "only_id", "id", "updated_since") for k in q)
 
 
 def provenance_doc(manifest: dict) -> str:
@@ -97,11 +112,19 @@ def provenance_doc(manifest: dict) -> str:
         for e in manifest["responses"]
     )
     total = sum((Path(e["file"]).name and e["bytes"]) for e in manifest["responses"])
+    counts = {
+        "record": sum(_is_record_page(e["url"]) for e in manifest["responses"]),
+        "effort": sum("/observations/histogram" in e["url"] and "interval=week" in e["url"] and "taxon_id=47158" in e["url"]
+                      for e in manifest["responses"]),
+        "cells": sum("models=era5_land" in e["url"] for e in manifest["responses"]),
+    }  # fmt: skip
     return f"""# Offline snapshot: provenance
 
 Portland, Oregon, as of **{as_of}** (built {manifest["built_at"]} by `{manifest["built_by"]}`; rebuild with
 `make snapshot`). {len(manifest["responses"])} responses, {total / 1e6:.1f} MB uncompressed; bodies over
-{GZIP_ABOVE // 1000} kB are stored gzip-compressed (`"encoding": "gzip"` in `manifest.json`).
+{GZIP_ABOVE // 1000} kB are stored gzip-compressed (`"encoding": "gzip"` in `manifest.json`). The place's page
+parameters are `places` in `manifest.json`: an offline run for any other place (other coordinates, radius, time
+zone, station, taxon, sightings window, normals start or temperature source) is refused before anything runs.
 
 **Why {as_of} and not 2026-06-15:** the earlier site recorded no forecast and no 15-minute sunshine on
 2026-06-14 .. 2026-06-18; {as_of} is the nearest mid-June day with both.
@@ -176,6 +199,26 @@ sample stays the offline demo's only sightings, with its gaps (no sighting 10 Ap
 in any year; see `data/upstream-site/README.md`). The recordings hold no update times, so `updated_since` lists
 none; no observer was recorded, so no duplicate can be collapsed.
 
+## The emergence page offline: its record, and what the sample's gaps do to it
+
+The snapshot holds the observation record's first download exactly as the record code asks for it
+({counts["record"]} page(s) of up to 200, by id), the observer-effort histograms of its seasons
+({counts["effort"]} requests, one a season) and the ERA5-Land requests of its sightings' cells
+({counts["cells"]} requests). Offline, the emergence page rebuilds the record from them through the same code
+(into `data/cache/snapshot-record/`, never into a live record's folder) and computes its windows, statuses and
+hindcast as it would live. What it rests on is the sample, not the place's record:
+
+- **Calendar gaps of the sample, in every year:** no sighting from 1 to 8 January, from **9 April to 20 May**,
+  or from **30 August to 31 December**, and holes of 2–4 days in January–March. Most of its sightings are from
+  2015–2020; 2021–2025 hold a handful each.
+- **Effort:** no insect counts were recorded, so the sample's own sightings per week stand in for observer effort.
+  The weeks it never covers therefore count as *never sampled*: any onset, peak or end within 14 days of them is
+  shown on the emergence page as **not known**, with the reason, never as a date. In mid-June that censors the
+  onset of most spring and early-summer species (the April–May hole) and the end of the late-summer ones (the
+  hole from 30 August); the page's table lists each one.
+- **Temperatures:** every cell takes the Portland series (above), so the sightings' degree days are Portland's.
+- **Observers:** none was recorded, so duplicates cannot be collapsed, and the record's own dates are iNaturalist's.
+
 ## Simulated (labelled "simulated")
 
 - **Ensemble** (`ensemble-api.open-meteo.com/v1/ensemble`): nothing real was recorded. Member 0 is the real
@@ -183,7 +226,7 @@ none; no observer was recorded, so no duplicate can be collapsed.
   {om.T_STEP} °C per day of lead to both temperatures (the minimum gets 0.7 × the maximum's perturbation plus its
   own 0.4 °C noise, and stays at least 0.5 °C below the maximum), and noise {om.SUN_SD0} plus a {om.SUN_STEP}
   per-day random walk on the logit of the sunny fraction of daylight. Spread therefore grows with lead time.
-  Seed: {om.ENSEMBLE_SEED} + CRC32 of the model id (numpy `default_rng`). Member counts: {om.ENSEMBLE_MEMBERS}.
+  Seed: {om.ENSEMBLE_SEED} + CRC32 of the model id (numpy `default_rng`). Member counts: {', '.join(f'{k} {v}' for k, v in om.ENSEMBLE_MEMBERS.items())}.
 
 ## Not recorded: sent as null
 

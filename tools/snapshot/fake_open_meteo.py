@@ -316,11 +316,12 @@ def archive(q: str, as_of: date) -> Answer:
         if p.get("models") == "era5_land" and not _near_portland(lat, lon):
             # the record's cell temperatures: no gridded recording exists, the Portland series stands in
             rows = portland_days(start, end, as_of)
-            _kind, note, used = _series_notice(rows, as_of)
+            _kind, _note, used = _series_notice(rows, as_of)
+            # one wording for every cell and request, so a dataset of many cells carries it once
             note = (
-                f"DERIVED STAND-IN for ERA5-Land cell {lat:g},{lon:g}: the Portland series (NOAA airport station "
-                f"before {rec.noaa_station()['day'].max()}, then normals and same-day forecasts) stands in for every "
-                f"cell; it is not that cell's temperature; elevation null; {note}"
+                "DERIVED STAND-IN for the ERA5-Land cells of the sightings: the Portland series (NOAA airport "
+                f"station to {rec.noaa_station()['day'].max()}, then the 1991-2020 daily normals, then the 2026 "
+                "same-day forecasts) stands in for every cell; it is not the cells' temperatures; elevation null"
             )
             env["daily_units"], env["daily"] = _daily_block(rows, daily)
         elif _near_portland(lat, lon):

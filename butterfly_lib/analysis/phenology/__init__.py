@@ -26,7 +26,7 @@ The method, step by step (module: what, why)
    weeks), so busy weeks and busy years do not pull percentiles towards themselves; across years rescale each
    year to ``n_y / (n_y + 5)`` so recent, busier years do not become the profile and one sighting cannot carry
    a species. Find sampling gaps (abrupt runs of weeks under 20 % of the effort on both sides) and gaps that
-   recur every year (a sample that never covers some weeks).
+   recur every year (a sample that never covers some weeks), including weeks no season samples at all.
 2. ``broods``: split a species' sightings where the effort-weighted calendar density has deep, well separated
    valleys; the species table (``traits``) decides whether that is broods (bivoltine), habitats (univoltine)
    or the spring flight of hibernated adults, and says plainly when several broods are not separable.
@@ -45,6 +45,9 @@ The method, step by step (module: what, why)
    days through the held-out year's temperatures) against the calendar (other years' mean day); MAE, the
    difference with species-bootstrap 95 % intervals, verdicts in plain words, and per species whether pages
    may show day-precise dates or must show a range (``date_precision``).
+8. ``place``: all of the above for one place (``place_phenology``), as the pages' shared products call it:
+   subspecies counted as species, the profiles from past seasons only, and a sighting of the last days
+   beating the window's status ("seen beats expected").
 
 Why the located Weibull, not phenesse's exact form
 --------------------------------------------------

@@ -38,8 +38,9 @@ def _density(doy: np.ndarray, w: np.ndarray, bandwidth: float) -> np.ndarray:
     return dens / max(dens.sum(), 1e-300)
 
 
-def _split(doy, w, *, min_bandwidth, valley, min_separation, min_share, min_sightings):  # noqa: ANN001
-    """Cuts (days) and peaks (days) of one species' weighted day-of-year sample."""
+def _split(doy, w, *, min_bandwidth, valley, min_separation, min_share, min_sightings, blocked=None):  # noqa: ANN001
+    """Cuts (days) and peaks (days) of one species' weighted day-of-year sample; no cut on a ``blocked`` day
+    (a boolean array over days 1..365)."""
     tot = w.sum()
     n_eff = tot**2 / max((w * w).sum(), 1e-300)
     mean = (w * doy).sum() / tot
@@ -69,7 +70,7 @@ def _split(doy, w, *, min_bandwidth, valley, min_separation, min_share, min_sigh
             nr = cum_n[right_edge - 1] - cum_n[v - 1]
             ok = (
                 depth < valley and b - a >= min_separation and min(wl, wr) >= min_share * tot
-                and min(nl, nr) >= min_sightings
+                and min(nl, nr) >= min_sightings and not (blocked is not None and blocked[v - 1])
             )  # fmt: skip
             scores.append((ok, depth, i))
         bad = [s for s in scores if not s[0]]
@@ -92,10 +93,15 @@ def detect_broods(
     min_separation: int = 28,
     min_share: float = 0.15,
     min_sightings: int = 10,
+    gaps: pd.DataFrame | None = None,
+    gap_margin_days: int = 7,
 ) -> pd.DataFrame:
     """Per species (``scientific_name``): ``n_broods`` (windows to estimate), ``cuts`` (tuple of days of the
     365-day calendar between them), ``peaks`` (days), ``source`` (``record``, ``record (one flight kept: the
-    species table says univoltine)``, ``one flight in the record``) and ``note`` (plain words for pages)."""
+    species table says univoltine)``, ``one flight in the record``) and ``note`` (plain words for pages).
+
+    ``gaps`` (``effort.sampling_gaps``): a valley inside a recurring or never-sampled gap of the year, or within
+    ``gap_margin_days`` of one, is where nobody looked, not a pause between broods: no cut is made there."""
     if "observed_on" not in sightings.columns or "scientific_name" not in sightings.columns:
         raise InvalidInput("sightings", list(sightings.columns), "a frame with observed_on and scientific_name")
     w_all = np.ones(len(sightings)) if weights is None else np.asarray(weights, dtype=float)
@@ -103,6 +109,7 @@ def detect_broods(
     names = sightings["scientific_name"].astype(str).to_numpy()
     species = pd.unique(names)
     tr = match_traits(species, traits)
+    blocked = _blocked_days(gaps, gap_margin_days)
     rows = []
     for name, (_, t) in zip(species, tr.iterrows(), strict=True):
         sel = (names == name) & np.isfinite(w_all) & (w_all > 0)
@@ -110,7 +117,7 @@ def detect_broods(
         if sel.sum() >= 2 * min_sightings:
             cuts, peaks = _split(doy_all[sel], w_all[sel], min_bandwidth=min_bandwidth, valley=valley,
                                  min_separation=min_separation, min_share=min_share,
-                                 min_sightings=min_sightings)  # fmt: skip
+                                 min_sightings=min_sightings, blocked=blocked)  # fmt: skip
         univoltine = t["voltinism"] == "univoltine"
         adult = t["overwinter_stage"] == "adult"
         if cuts and univoltine and not adult:
@@ -135,6 +142,18 @@ def detect_broods(
             )
         rows.append((name, 1, (), tuple(peaks[:1]), "one flight in the record", note))
     return pd.DataFrame(rows, columns=list(BROOD_COLUMNS))
+
+
+def _blocked_days(gaps: pd.DataFrame | None, margin: int) -> np.ndarray | None:
+    """Days 1..365 lying in (or within ``margin`` days of) a gap that recurs every year."""
+    if gaps is None or not len(gaps):
+        return None
+    every_year = gaps[gaps["kind"].isin(["recurring gap", "never sampled"])] if "kind" in gaps else gaps.iloc[0:0]
+    blocked = np.zeros(365, bool)
+    for start, end in zip(pd.DatetimeIndex(every_year["start"]), pd.DatetimeIndex(every_year["end"]), strict=True):
+        days = pd.date_range(start - pd.Timedelta(days=margin), end + pd.Timedelta(days=margin))
+        blocked[date_to_doy(days).astype(int) - 1] = True
+    return blocked
 
 
 def assign_broods(sightings: pd.DataFrame, broods: pd.DataFrame | None) -> np.ndarray:

@@ -16,6 +16,12 @@ import pandas as pd
 
 from butterfly_lib.analysis.degree_days.accumulate import noleap_doy
 
+_GAP_WORDS = {
+    "gap": "a sampling gap",
+    "recurring gap": "a recurring sampling gap",
+    "never sampled": "weeks that no year of the record samples",
+}
+
 
 def censor_dates(
     dates,  # noqa: ANN001 (date-likes)
@@ -49,10 +55,8 @@ def censor_dates(
         first_gap = np.argmax(near, axis=1)
         for i in np.flatnonzero(hit):
             j = first_gap[i]
-            what = "recurring sampling gap" if kinds[j] == "recurring gap" else "sampling gap"
-            reason[i] = (
-                f"within {margin_days} days of a {what} ({pd.Timestamp(gs[j]).date()} – {pd.Timestamp(ge[j]).date()})"
-            )
+            what = _GAP_WORDS.get(str(kinds[j]), "a sampling gap")
+            reason[i] = f"within {margin_days} days of {what} ({pd.Timestamp(gs[j]).date()} – {pd.Timestamp(ge[j]).date()})"
         censored |= hit
     return censored, reason.astype(str)
 

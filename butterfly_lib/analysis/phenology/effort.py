@@ -50,6 +50,10 @@ year that is low in the profile pooled over all years (each year's weekly shares
 gap (e.g. a sample that never covers mid-April to mid-May), judged where that level is at least a tenth of
 the busiest week's; it makes a gap in every year in which that week's
 own effort is low or too sparse to judge. The season's slow start and end are not gaps: one side is low.
+Weeks of the year in which the reference group has no observation at all, in any year of a record of three
+years or more, are *never sampled*: whatever their neighbours look like, nothing can be said about what flew
+then (a real reference group such as all insects has some observations every week near a town; a sample that
+covers only part of the year, like the offline demo's, does not), so they censor what lies near them too.
 """
 
 from __future__ import annotations
@@ -236,7 +240,8 @@ def sampling_gaps(
 ) -> pd.DataFrame:
     """The sampling gaps of the record (module docstring): one row per gap with ``start`` (a Monday),
     ``end`` (a Sunday), ``weeks``, ``kind`` (``"gap"``: that year only; ``"recurring gap"``: a week of the
-    year missing in the pooled profile), ``n_reference`` (observations in it) and ``expected`` (the
+    year missing in the pooled profile; ``"never sampled"``: weeks of the year with no reference observation in
+    any year of a record of at least three years), ``n_reference`` (observations in it) and ``expected`` (the
     both-sides level it was compared with, summed over its weeks). ``attrs``: the thresholds and span."""
     if not 0 < fraction < 1:
         raise InvalidInput("fraction", fraction, "a fraction strictly between 0 and 1")
@@ -263,8 +268,13 @@ def sampling_gaps(
     rec_week = recurring[woy]
     judged_ok = (level >= min_level) & (e >= fraction * level)
     low_rec = rec_week & ~judged_ok & ~low
+    # a week of the year without a single reference observation in any year: the record cannot say what flew
+    # then, whether or not the weeks around it look like a season's edge
+    per_woy = pd.Series(e).groupby(woy).sum().reindex(range(52), fill_value=0.0).to_numpy()
+    never = (per_woy == 0) if n_years >= 3 and per_woy.sum() > 0 else np.zeros(52, bool)
+    unsampled = never[woy] & ~low & ~low_rec
     rows = []
-    for mask, kind in ((low, "gap"), (low_rec, "recurring gap")):
+    for mask, kind in ((low, "gap"), (low_rec, "recurring gap"), (unsampled, "never sampled")):
         s, t = _runs(mask)
         for a, b in zip(s, t, strict=True):
             rows.append(

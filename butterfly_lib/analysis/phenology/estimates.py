@@ -237,7 +237,14 @@ def pooled_percentiles(
     flat["cshare"] = np.where(cens, flat["share"], 0.0)
     flat["why"] = np.where(cens, why, "")
     agg = flat.groupby("row").agg(cshare=("cshare", "sum"))
-    first_why = flat[flat["why"] != ""].groupby("row")["why"].first()
+    # the reason shown is the one that weighs most (a gap every year outweighs one early season at the record's
+    # start), with the season where it weighs most as the example
+    hit = flat[flat["why"] != ""].assign(what=lambda f: f["why"].str.replace(r"\s*\(.*\)$", "", regex=True))
+    by_what = hit.groupby(["row", "what"])["cshare"].sum().reset_index().sort_values(["row", "cshare"],
+                                                                                      ascending=[True, False])
+    top_what = by_what.drop_duplicates("row").set_index("row")["what"]
+    hit = hit[hit["what"] == hit["row"].map(top_what)].sort_values(["row", "cshare"], ascending=[True, False])
+    first_why = hit.drop_duplicates("row").set_index("row")["why"]
     yrs = flat[flat["why"] != ""].groupby("row")["year"].apply(lambda s: ", ".join(str(int(y)) for y in sorted(s)))
     cshare = agg["cshare"].reindex(out.index).fillna(0.0).to_numpy()
     censored = cshare >= pooled_censor_share

@@ -28,7 +28,7 @@ from butterfly_lib.errors import InvalidInput
 TRAITS_CSV = Path(__file__).with_name("species_traits.csv")
 TRAIT_COLUMNS = (
     "scientific_name", "common_name", "also_known_as", "inat_taxon_id", "voltinism", "overwinter_stage",
-    "migrant_status", "flight_months", "note", "sources", "uncertain",
+    "migrant_status", "flight_months", "note", "sources", "checked", "uncertain",
 )  # fmt: skip
 VOLTINISM = ("univoltine", "bivoltine", "multivoltine", "variable")
 OVERWINTER = ("egg", "larva", "pupa", "adult", "none")

@@ -12,7 +12,7 @@ table (``traits``); the broods (``broods.detect_broods``) for their notes.
 Windows. Degree-day species: the window opens on the day the middle path (observed, then forecast, then the
 normal) reaches the 10th percentile, peaks at the 50th and ends at the 90th; the earliest opening is the warm
 path reaching the interval's lower bound of the 10th percentile, the latest opening the cool path reaching its
-upper bound, and likewise for the end. Calendar species (adult overwinterers, migrants; ``traits``): the same
+upper bound, and likewise for the peak and the end. Calendar species (adult overwinterers, migrants; ``traits``): the same
 percentiles of the day of year, put on this year's dates, the bounds from their intervals. A window is never
 shorter than ``min_window_days`` (7): a shorter one is widened around its peak and marked ``widened``.
 Every window carries ``n``, ``n_eff``, ``n_years``, censoring per percentile with the reason, and ``method``.
@@ -44,7 +44,7 @@ STATUSES = (
 )  # fmt: skip
 WINDOW_COLUMNS = (
     "scientific_name", "common_name", "taxon_id", "brood", "n_broods", "method", "start", "peak", "end",
-    "start_earliest", "start_latest", "end_earliest", "end_latest", "dd_p10", "dd_p50", "dd_p90", "doy_p10",
+    "start_earliest", "start_latest", "peak_earliest", "peak_latest", "end_earliest", "end_latest", "dd_p10", "dd_p50", "dd_p90", "doy_p10",
     "doy_p50", "doy_p90", "n", "n_eff", "n_years", "censored_start", "censored_peak", "censored_end",
     "censor_reason", "widened", "flight_months", "note",
 )  # fmt: skip
@@ -103,6 +103,8 @@ def season_windows(
         "end": _reach(dates, paths["mid"], f("dd_p90")),
         "start_earliest": _reach(dates, paths["high"], f("dd_p10_lo")),
         "start_latest": _reach(dates, paths["low"], f("dd_p10_hi")),
+        "peak_earliest": _reach(dates, paths["high"], f("dd_p50_lo")),
+        "peak_latest": _reach(dates, paths["low"], f("dd_p50_hi")),
         "end_earliest": _reach(dates, paths["high"], f("dd_p90_lo")),
         "end_latest": _reach(dates, paths["low"], f("dd_p90_hi")),
     }
@@ -111,6 +113,7 @@ def season_windows(
         "start": doy_to_date(yrs, f("doy_p10")), "peak": doy_to_date(yrs, f("doy_p50")),
         "end": doy_to_date(yrs, f("doy_p90")),
         "start_earliest": doy_to_date(yrs, f("doy_p10_lo")), "start_latest": doy_to_date(yrs, f("doy_p10_hi")),
+        "peak_earliest": doy_to_date(yrs, f("doy_p50_lo")), "peak_latest": doy_to_date(yrs, f("doy_p50_hi")),
         "end_earliest": doy_to_date(yrs, f("doy_p90_lo")), "end_latest": doy_to_date(yrs, f("doy_p90_hi")),
     }  # fmt: skip
     cal = method == "calendar"

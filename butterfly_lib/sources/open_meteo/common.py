@@ -23,6 +23,7 @@ import pandas as pd
 from butterfly_lib.errors import InvalidInput, SourceError
 from butterfly_lib.sources.open_meteo import plausible
 from butterfly_lib.sources.open_meteo.weather_codes import weather_label
+from butterfly_lib.units import f_to_c
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Quantity:
 
 _SAME = lambda x: x  # noqa: E731
 
-TEMP_C = Quantity("°C", {"°C": _SAME, "°F": lambda x: (x - 32.0) * 5.0 / 9.0})
+TEMP_C = Quantity("°C", {"°C": _SAME, "°F": f_to_c})
 HOURS = Quantity("h", {"s": lambda x: x / 3600.0, "h": _SAME})
 MINUTES = Quantity("min", {"s": lambda x: x / 60.0, "min": _SAME})
 MM = Quantity("mm", {"mm": _SAME, "inch": lambda x: x * 25.4})
