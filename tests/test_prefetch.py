@@ -396,8 +396,9 @@ def test_a_live_run_of_two_places_fetches_in_the_runner_and_renders_from_the_cac
     for run in result.pages:
         prov = json.loads((run.notebook.parent / f"{run.name}-provenance.json").read_text())
         assert all(row["requests"] == 0 for row in prov["requests"]), (run.place, run.name, prov["requests"])
-    # species counts per place (3 each: not splittable), the 12 histograms once for both places
-    assert len([r for r in inat if r.path.endswith("/histogram")]) == 12
+    # species counts per place (3 each: not splittable), the 12 week-of-year histograms once for both places
+    week_of_year = [r for r in inat if r.path.endswith("/histogram") and r.query.get("interval") == "week_of_year"]
+    assert len(week_of_year) == 12
     assert len([r for r in inat if r.path.endswith("/species_counts")]) == 6
     second = result.pages[3]
     prov = json.loads((second.notebook.parent / "species-provenance.json").read_text())

@@ -97,20 +97,24 @@ class CellsRoute(Route):
             return False
         cells = list(zip(query["latitude"].split(","), query["longitude"].split(","), strict=False))
         start, end = query["start_date"], query["end_date"]
-        for params, body in self.recorded:
+        found: dict[tuple[str, str], dict] = {}
+        for params, body in self.recorded:  # each cell from any recorded answer that holds it over these days
             if any(params.get(k) != query.get(k) for k in ("daily", "timezone", "models")):
                 continue
             if not params["start_date"] <= start <= end <= params["end_date"]:
                 continue
+            recorded_cells = list(zip(params["latitude"].split(","), params["longitude"].split(","), strict=True))
+            if not any(c in recorded_cells and c not in found for c in cells):
+                continue
             data = json.loads(body)
             items = data if isinstance(data, list) else [data]
-            have = dict(zip(zip(params["latitude"].split(","), params["longitude"].split(","), strict=True), items,
-                            strict=True))  # fmt: skip
-            if all(c in have for c in cells):
-                self._answer = [self._cut(have[c], start, end) for c in cells]
-                self._single = "," not in query["latitude"]
-                return True
-        return False
+            for c, item in zip(recorded_cells, items, strict=True):
+                found.setdefault(c, item)
+        if not all(c in found for c in cells):
+            return False
+        self._answer = [self._cut(found[c], start, end) for c in cells]
+        self._single = "," not in query["latitude"]
+        return True
 
     @staticmethod
     def _cut(item: dict, start: str, end: str) -> dict:
