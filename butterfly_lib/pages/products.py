@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -39,7 +40,7 @@ from butterfly_lib.sources.inaturalist import species_this_week
 from butterfly_lib.sources.inaturalist.effort import observer_effort
 from butterfly_lib.sources.inaturalist.store import RecordStore
 from butterfly_lib.sources.open_meteo import forecast_daily
-from butterfly_lib.sources.open_meteo.cells import WeightBudget, cell_temperatures
+from butterfly_lib.sources.open_meteo.cells import SharedWeightBudget, cell_temperatures
 from butterfly_lib.sources.temperatures import daily_temperatures
 
 
@@ -147,9 +148,10 @@ class Products:
     @product
     def cells(self) -> pd.DataFrame:
         """ERA5-Land daily max/min at every sighting's own grid cell, from its season's start to its last sighting
-        there, within Open-Meteo's free request weight (``WeightBudget``; what it leaves is listed)."""
+        there, within Open-Meteo's free request weight (one budget for every place asking through this session,
+        as Open-Meteo counts them together; what it leaves is listed)."""
         return cell_temperatures(self.record.sightings, timezone=self.place.place.timezone,
-                                 biofix=self.place.season_start, today=self.as_of, budget=WeightBudget(),
+                                 biofix=self.place.season_start, today=self.as_of, budget=weight_budget(self.session),
                                  session=self.session)  # fmt: skip
 
     @product
@@ -194,6 +196,17 @@ def _drop_if_older_than_snapshot(folder: Path, snapshot_dir: Path) -> None:
 
 _PRODUCTS: dict[tuple[Settings, str, date, int], Products] = {}
 _LOCK = threading.Lock()
+
+
+_BUDGETS: weakref.WeakKeyDictionary[ButterflySession, SharedWeightBudget] = weakref.WeakKeyDictionary()
+
+
+def weight_budget(session: ButterflySession) -> SharedWeightBudget:
+    """The Open-Meteo weight budget of everything asked through ``session`` (all places of a prefetch share it)."""
+    with _LOCK:
+        if session not in _BUDGETS:
+            _BUDGETS[session] = SharedWeightBudget()
+        return _BUDGETS[session]
 
 
 def products_for(settings: Settings, place: PlaceSettings, as_of: date, session: ButterflySession) -> Products:

@@ -8,7 +8,9 @@ with no list of requests kept anywhere. All threads send through one ``Exchange`
 on the same WAL cache file, so iNaturalist sees one request a second from the whole process while Open-Meteo and
 NOAA are asked at the same time; requests of several places are pooled (``sources.open_meteo.pooling``:
 comma-separated coordinates; ``sources.inaturalist.pooling``: one query over the union of overlapping places,
-split locally). Builders run ``WINDOW`` places at a time; a place's products are dropped once its pages are
+split locally). Each place's shared products (every ``@product`` of ``Products``) are also asked each in a thread
+of their own, so products that do not depend on each other are fetched at the same time. Builders run
+``WINDOW`` places at a time; a place's products are dropped once its pages are
 fetched, so memory does not grow with the number of places.
 
 When a page's builder has finished, its data is in the cache: ``ready(place, page)`` is set and the runner lets
@@ -20,6 +22,7 @@ caches have nothing to prefetch (``start_prefetch`` returns None).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import threading
@@ -31,7 +34,7 @@ from dataclasses import dataclass, field
 from butterfly_lib.http.exchange import Exchange, Pool, attach_exchange
 from butterfly_lib.http.session import ButterflySession, build_session
 from butterfly_lib.pages.context import open_context
-from butterfly_lib.pages.products import forget_products
+from butterfly_lib.pages.products import Products, forget_products, product
 from butterfly_lib.settings import PlaceSettings, Settings
 from butterfly_lib.sources.inaturalist.pooling import union_pools
 from butterfly_lib.sources.open_meteo.pooling import location_pools
@@ -78,6 +81,11 @@ def _give_back_memory() -> None:
         libc.malloc_trim(0)
 
 
+def product_names() -> list[str]:
+    """Every shared product of a place (each ``@product`` of ``Products``), in the order the class declares them."""
+    return [name for name, value in vars(Products).items() if isinstance(value, product)]
+
+
 def pools_for(settings: Settings) -> dict[str, Pool]:
     """The pooling rule of each source for the run's places (none for a single place)."""
     places = [p.place for p in settings.places]
@@ -109,13 +117,31 @@ class Prefetch:
 
     def start(self) -> Prefetch:
         _few_arenas()
+        products = product_names()
         self._pool = ThreadPoolExecutor(
-            max_workers=self.window * max(1, len({name for _slug, name in self.jobs})),
+            max_workers=self.window * (max(1, len({name for _slug, name in self.jobs})) + len(products)),
             thread_name_prefix="prefetch",
         )
-        for job in self.jobs.values():  # place after place: the pool's queue keeps about WINDOW places going
-            self._pool.submit(self._run, job)
+        # place after place: the pool's queue keeps about WINDOW places going
+        for place in self.settings.places:
+            # every product in a thread of its own first, so independent ones are fetched side by side (the
+            # record's effort from iNaturalist while its cells come from Open-Meteo) instead of one after the
+            # other as a page asks for them
+            for name in products:
+                self._pool.submit(self._warm, place, name)
+            for job in self.jobs.values():
+                if job.place.slug == place.slug:
+                    self._pool.submit(self._run, job)
         return self
+
+    def _warm(self, place: PlaceSettings, name: str) -> None:
+        with self._lock:
+            if self._left.get(place.slug, 0) == 0:  # the place's pages are done (or failed): nothing to warm
+                return
+        # a product that fails is not reported here: the page that needs it meets the fault and reports it
+        with contextlib.suppress(Exception):
+            ctx = open_context(self.settings, place, session=self.session, log=lambda _m: None)
+            getattr(ctx.products, name)
 
     def _run(self, job: Job) -> None:
         t0 = time.monotonic()
@@ -185,4 +211,4 @@ def start_prefetch(
     return prefetch.start()
 
 
-__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "start_prefetch"]
+__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "product_names", "start_prefetch"]

@@ -26,10 +26,12 @@ for, from its 90 m terrain model; NaN when not given).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +106,29 @@ class WeightBudget:
 
     def charge(self, weight: float) -> None:
         self.spent.append((self.clock(), weight))
+
+
+class SharedWeightBudget(WeightBudget):
+    """One ``WeightBudget`` for every place of a run, safe across threads (the runner's prefetch asks several
+    places' cells at once, and Open-Meteo counts them together): waiting and charging are one step, so two
+    threads cannot both pass the same gap; ``charge`` after the request then has nothing left to do."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()
+
+    def allows(self, weight: float) -> bool:
+        with self._lock:
+            return super().allows(weight)
+
+    def wait_for(self, weight: float) -> float:
+        with self._lock:
+            slept = super().wait_for(weight)
+            super().charge(weight)
+            return slept
+
+    def charge(self, weight: float) -> None:
+        pass
 
 
 def _seasons(days: pd.Series, biofix: str) -> tuple[np.ndarray, pd.Series]:
