@@ -1,7 +1,7 @@
 """The code before the performance work, for figures measured side by side with the current code.
 
-Look here to see what "before" means in RESULTS.md. ``checkout()`` extracts commit ``BASELINE`` (67dd420: main at
-e82a28d with its page builders, the last state before issue 17's work) with ``git archive`` into a temporary
+Look here to see what "before" means in RESULTS.md. ``checkout()`` extracts commit ``BASELINE`` (25d8ca9: main as
+merged into this branch, issues 11, 15 and 16 in, none of issue 17's prefetch, pooling or memory work) with ``git archive`` into a temporary
 folder, then copies this checkout's ``benchmarks/`` and ``tools/`` over it, so the *same* benchmark code drives
 the *old* package, notebooks and snapshot. ``run_case`` runs a benchmark case there in a fresh interpreter
 with ``PYTHONPATH`` on that folder, which the Jupyter kernels inherit, so they import the old package too.
@@ -18,7 +18,7 @@ from typing import Any
 
 from benchmarks import harness
 
-BASELINE = "67dd420"
+BASELINE = "25d8ca9"
 _TREES: dict[str, Path] = {}
 
 
@@ -27,7 +27,9 @@ def checkout(commit: str = BASELINE) -> Path:
     if commit in _TREES and _TREES[commit].exists():
         return _TREES[commit]
     folder = Path(tempfile.mkdtemp(prefix=f"butterfly-baseline-{commit}-"))
-    archive = subprocess.run(["git", "archive", commit], cwd=harness.ROOT, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", commit], cwd=harness.ROOT, capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     for part in ("benchmarks", "tools"):
         shutil.rmtree(folder / part, ignore_errors=True)

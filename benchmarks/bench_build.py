@@ -68,6 +68,7 @@ def offline_case(memory: bool) -> dict:
             out = {"measurement": m.__dict__}
         out["parts"] = {k: round(v, 2) for k, v in seconds.items()}
         out["compare"] = outputs.compare(pages) if outputs.REFERENCE.exists() else []
+        out["fingerprint"] = outputs.fingerprint(pages)
         out["load"] = harness.load()
     return out
 
@@ -105,7 +106,7 @@ def main() -> dict:
         harness.emit(out)
         return out
 
-    from benchmarks import baseline
+    from benchmarks import baseline, outputs
 
     after = runs(args.runs, before=False)
     memory = harness.run_isolated(SCRIPT, "--case", "offline", "--memory")
@@ -130,6 +131,10 @@ def main() -> dict:
         bm = out["before_memory"]["memory"]
         print(f"memory before: peak {bm['peak_pss_mb']:.0f} MB PSS / {bm['peak_rss_mb']:.0f} MB RSS over "
               f"{bm['processes']} processes")  # fmt: skip
+    if "before" in out:  # the reference is the build of the code before the work, made in this run
+        outputs.write_reference(out["before"][0]["fingerprint"], made_by=f"commit {baseline.BASELINE}")
+        for r in after:
+            r["compare"] = outputs.compare_fingerprints(r["fingerprint"], out["before"][0]["fingerprint"])
     differ = [ln for r in after for ln in r["compare"] if not ln.startswith("same")]
     print(f"data files of each run against the build before the work ({len(after[0]['compare'])} files, "
           f"benchmarks/reference_outputs.json): " + ("all identical" if not differ else f"{len(differ)} differ"))  # fmt: skip

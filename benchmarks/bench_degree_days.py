@@ -96,9 +96,7 @@ def main() -> dict[str, float]:
     print(f"       {LOCATIONS} x {tmin.shape[1]} = {n_days:,} location-days, float32")
 
     t_dd, dd = best_of(lambda: degree_days(tmin, tmax, **SINE))
-    t_dd64, _ = best_of(
-        lambda: degree_days(tmin.astype(np.float64), tmax.astype(np.float64), **SINE)
-    )
+    t_dd64, _ = best_of(lambda: degree_days(tmin.astype(np.float64), tmax.astype(np.float64), **SINE))
     print(
         f"single sine, horizontal cutoff, {LOWER:g}/{UPPER:g} F: {t_dd:.3f} s float32 (target <= 1 s); "
         f"{t_dd64:.3f} s float64 incl. conversion"
@@ -144,7 +142,9 @@ TARGET_RATIO = 1.5
 def plain_numpy(tmin: np.ndarray, tmax: np.ndarray, lower: float = LOWER, upper: float = UPPER) -> np.ndarray:
     """The modified average written the obvious way in numpy, in the inputs' precision."""
     lo, hi = tmin.dtype.type(lower), tmin.dtype.type(upper)
-    return np.maximum((np.minimum(tmax, hi) + np.maximum(tmin, lo)) * tmin.dtype.type(0.5) - lo, tmin.dtype.type(0))
+    return np.maximum(
+        (np.minimum(tmax, hi) + np.maximum(tmin, lo)) * tmin.dtype.type(0.5) - lo, tmin.dtype.type(0)
+    )
 
 
 def upstream_daily(tmax: float, tmin: float, base: float = LOWER, upper: float = UPPER) -> float:
@@ -177,7 +177,10 @@ def methods() -> dict[str, float]:
         "plain_numpy_float32": lambda: plain_numpy(tmin, tmax),
         "site_single_sine": lambda: degree_days(tmin, tmax, **SINE),
     })  # fmt: skip
-    flat_min, flat_max = tmin.reshape(-1)[:UPSTREAM_SUBSET].tolist(), tmax.reshape(-1)[:UPSTREAM_SUBSET].tolist()
+    flat_min, flat_max = (
+        tmin.reshape(-1)[:UPSTREAM_SUBSET].tolist(),
+        tmax.reshape(-1)[:UPSTREAM_SUBSET].tolist(),
+    )
     start = time.perf_counter()
     looped = [upstream_daily(hi, lo) for lo, hi in zip(flat_min, flat_max, strict=True)]
     t_up_subset = time.perf_counter() - start
@@ -195,7 +198,9 @@ def methods() -> dict[str, float]:
           f"{UPSTREAM_SUBSET:,} days: the site is {t_up / best['site_modified_average']:.0f}x faster; max "
           f"|difference| {diff_up.max():.1e} dd over those days (float32 against float64; the two rules differ "
           f"only where the minimum exceeds {UPPER:g} F, which these days never do)")  # fmt: skip
-    print(f"  for reference, single sine (the issue-4 figures) on the same data: {best['site_single_sine']:.4f} s")
+    print(
+        f"  for reference, single sine (the issue-4 figures) on the same data: {best['site_single_sine']:.4f} s"
+    )
     return {
         "days": n_days,
         "site_modified_average_s": best["site_modified_average"],

@@ -48,7 +48,9 @@ def floor_seconds(n_requests: int) -> float:
     return max(0, n_requests - 1) * INAT_INTERVAL + LATENCY if n_requests else 0.0
 
 
-def refresh_case(kind: str, cache: Path, pages: Path, n_places: int, port: int, memory: bool) -> dict[str, Any]:
+def refresh_case(
+    kind: str, cache: Path, pages: Path, n_places: int, port: int, memory: bool
+) -> dict[str, Any]:
     """One notebook-driven refresh (cold or warm, decided by the cache given), timed or watched for memory."""
     lines: list[tuple[float, str]] = []
     t0 = time.perf_counter()
@@ -92,7 +94,9 @@ def in_process_case() -> dict:
     """The pages' builders in this process: what they asked (``REQUEST_LOG``) and the data the minimum rests on."""
     place = refresh.places(1)[0]
     with tempfile.TemporaryDirectory() as tmp, snapshot_server(0.0) as server:
-        settings = refresh.bench_settings(server, Path(tmp) / "cache.sqlite", Path(tmp) / "pages", as_of=as_of())
+        settings = refresh.bench_settings(
+            server, Path(tmp) / "cache.sqlite", Path(tmp) / "pages", as_of=as_of()
+        )
         from dataclasses import replace
 
         settings = settings.with_(http=replace(settings.http, rate_limits=()))  # counting, not timing
@@ -152,7 +156,10 @@ def minimum_lines(ip: dict) -> list[str]:
     by_source: dict[str, int] = {}
     for k, n in ip["minimum"].items():
         by_source[k.split("|")[0]] = by_source.get(k.split("|")[0], 0) + n
-    out = [f"minimum {sum(by_source.values())} requests: " + ", ".join(f"{s} {n}" for s, n in sorted(by_source.items()))]
+    out = [
+        f"minimum {sum(by_source.values())} requests: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(by_source.items()))
+    ]
     for (s, e), why in refresh.MINIMUM_RULES.items():
         out.append(f"  {s} {e}: {ip['minimum'].get(f'{s}|{e}', 0)} ({why})")
     return out

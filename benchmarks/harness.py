@@ -221,7 +221,11 @@ def machine() -> dict[str, Any]:
 
 
 def run_isolated(
-    script: Path, *args: str, timeout: float = 1800, env: dict[str, str] | None = None, cwd: Path | None = None
+    script: Path,
+    *args: str,
+    timeout: float = 1800,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> dict[str, Any]:
     """Run ``script --json args`` in a fresh interpreter; return the JSON object it prints last."""
     done = subprocess.run(

@@ -5,8 +5,9 @@ every data file of a run (``*.csv``, ``*-summary.json``, ``*-provenance.json``, 
 CSVs and summaries byte for byte; in the provenance records, ``run.json`` and the landing page's cards the
 moments of the run (``fetched_at``, ``expires``, ``generated_at``, the seconds each request took, the
 "fetched ... UTC" of a card) are blanked first, as they differ between any two runs. ``reference_outputs.json``
-holds the fingerprints of the offline build made before the performance work (commit 67dd420, the code of
-e82a28d with its page builders); ``compare`` lists the files that differ.
+holds the fingerprints of the offline build of the code before the performance work (``baseline.BASELINE``:
+main as merged into this branch), rewritten by ``bench_build.py`` from the run of that code it makes beside the
+current one; ``compare`` lists the files that differ.
 
 Run: ``.venv/bin/python benchmarks/outputs.py PAGES_DIR [--write]`` (``--write`` replaces the reference)
 """
@@ -45,7 +46,9 @@ def normalized(path: Path) -> bytes:
 
 
 def data_files(pages_dir: Path) -> list[Path]:
-    return sorted(p for p in Path(pages_dir).rglob("*") if p.suffix in (".csv", ".json", ".md") and p.is_file())
+    return sorted(
+        p for p in Path(pages_dir).rglob("*") if p.suffix in (".csv", ".json", ".md") and p.is_file()
+    )
 
 
 def fingerprint(pages_dir: Path) -> dict[str, str]:
@@ -56,8 +59,11 @@ def fingerprint(pages_dir: Path) -> dict[str, str]:
 
 def compare(pages_dir: Path, reference: Path = REFERENCE) -> list[str]:
     """One line per file: "same" or what differs, against the reference fingerprints."""
-    want = json.loads(reference.read_text())["files"]
-    got = fingerprint(pages_dir)
+    return compare_fingerprints(fingerprint(pages_dir), json.loads(reference.read_text())["files"])
+
+
+def compare_fingerprints(got: dict[str, str], want: dict[str, str]) -> list[str]:
+    """One line per file of either: "same" (with its hash) or what differs."""
     lines = []
     for name in sorted(set(want) | set(got)):
         if name not in got:
@@ -71,14 +77,19 @@ def compare(pages_dir: Path, reference: Path = REFERENCE) -> list[str]:
     return lines
 
 
+def write_reference(files: dict[str, str], made_by: str) -> None:
+    """Replace ``reference_outputs.json`` with ``files`` (fingerprints of the code before the work)."""
+    REFERENCE.write_text(json.dumps({
+        "what": "fingerprints of the offline build's data files (benchmarks/outputs.py)",
+        "made_by": f"{made_by}: the code before the performance work",
+        "files": files,
+    }, indent=2) + "\n")  # fmt: skip
+
+
 def main() -> None:
     pages = Path(sys.argv[1])
     if "--write" in sys.argv:
-        REFERENCE.write_text(json.dumps({
-            "what": "fingerprints of the offline build's data files (benchmarks/outputs.py)",
-            "made_by": "commit 67dd420: the code before the performance work (e82a28d with its page builders)",
-            "files": fingerprint(pages),
-        }, indent=2) + "\n")  # fmt: skip
+        write_reference(fingerprint(pages), "an offline build written with --write")
         print(f"wrote {REFERENCE}")
         return
     lines = compare(pages)

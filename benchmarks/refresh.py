@@ -88,8 +88,12 @@ def bench_settings(server: Any, cache_file: Path, pages_dir: Path, *, n_places: 
     chosen = places_from_site({"parameters": site_parameters()["parameters"], "places": places(n_places)})
     return settings.with_(
         places=chosen,
-        paths=replace(settings.paths, pages_dir=pages_dir, cache_file=cache_file,
-                      record_root=cache_file.parent / "record"),
+        paths=replace(
+            settings.paths,
+            pages_dir=pages_dir,
+            cache_file=cache_file,
+            record_root=cache_file.parent / "record",
+        ),
         http=replace(settings.http, cache_file=cache_file, endpoints=tuple(endpoints(server).items())),
     )
 
@@ -109,7 +113,9 @@ def notebook_refresh(
     from butterfly_lib.site.runner import run_pages
 
     settings = bench_settings(server, cache_file, pages_dir, n_places=n_places, as_of=as_of)
-    return run_pages(ModeChoice(settings, "benchmark: replay server"), page_names=names, log=log or (lambda _m: None))
+    return run_pages(
+        ModeChoice(settings, "benchmark: replay server"), page_names=names, log=log or (lambda _m: None)
+    )
 
 
 def in_process_refresh(settings: Any) -> dict[str, Any]:
@@ -158,7 +164,11 @@ def endpoint_of(
         for tail in ("species_counts", "histogram"):
             if path.endswith(tail):
                 return tail
-        if query.get("order_by") == "id" and query.get("quality_grade") == "research" and "month" not in query:
+        if (
+            query.get("order_by") == "id"
+            and query.get("quality_grade") == "research"
+            and "month" not in query
+        ):
             return "record: pages"
         return "observations"
     if source == "open_meteo_forecast":
@@ -215,34 +225,54 @@ def window_months(as_of: date, days_back: int, days_ahead: int) -> list[int]:
 
 #: the fewest requests each endpoint allows, and why
 MINIMUM_RULES: dict[tuple[str, str], str] = {
-    ("inaturalist", "observations"): "ceil(n/200) per month the all-years window touches (iNaturalist's month and "
+    (
+        "inaturalist",
+        "observations",
+    ): "ceil(n/200) per month the all-years window touches (iNaturalist's month and "
     "day filters combine as a cross product, so a window across a month end is two queries)",
-    ("inaturalist", "species_counts"): "ceil(k/500) for this year's counts; the week's counts need none: they can "
+    (
+        "inaturalist",
+        "species_counts",
+    ): "ceil(k/500) for this year's counts; the week's counts need none: they can "
     "be grouped from the observations already fetched with the same filters",
     ("inaturalist", "histogram"): "one per taxon the species page shows (the endpoint takes one taxon)",
     ("inaturalist", "taxa (family names)"): "ceil(ids/30)",
-    ("open_meteo_forecast", "forecast daily"): "1: one /forecast request can carry the 16-day daily block, the "
+    (
+        "open_meteo_forecast",
+        "forecast daily",
+    ): "1: one /forecast request can carry the 16-day daily block, the "
     "15-minute block and, live, the past days that bridge the archive's lag",
     ("open_meteo_forecast", "forecast 15-minute"): "0: it can ride on the daily forecast's request",
     ("open_meteo_ensemble", "ensemble"): "1",
     ("open_meteo_archive", "archive: place history"): "1: decades in one request",
-    ("open_meteo_archive", "archive: sighting cells"): "ceil(cells/100): every sighting cell over the span of all "
-    "sighting days in one request",
+    (
+        "open_meteo_archive",
+        "archive: sighting cells",
+    ): "ceil(cells/100): every sighting cell over the span of all sighting days in one request",
     ("noaa", "daily summaries"): "1: the station's whole span",
     ("inaturalist", "record: pages"): "ceil(n/200) on the first build (n research-grade observations in the "
     "place's circle, 200 a page, paged by id); a daily refresh asks only what changed since the last one",
-    ("inaturalist", "effort (insects per week)"): "one week-of-year histogram per season the record holds (the "
+    (
+        "inaturalist",
+        "effort (insects per week)",
+    ): "one week-of-year histogram per season the record holds (the "
     "endpoint answers one year's weeks at a time; past seasons never expire)",
     ("open_meteo_archive", "archive: record cells (ERA5-Land)"): "as ``cells.plan_cells`` plans them: every "
     "record cell over its season's days, grouped within Open-Meteo's request weight",
 }
 #: why the pages ask more than the minimum where they do
 ABOVE_MINIMUM: dict[tuple[str, str], str] = {
-    ("inaturalist", "species_counts"): "the week's counts are asked of /species_counts (one query per month of the "
+    (
+        "inaturalist",
+        "species_counts",
+    ): "the week's counts are asked of /species_counts (one query per month of the "
     "window): the API counts leaf taxa over every matching observation, with each taxon's own photo; the fetched "
     "observations give the same only when the sightings cap (1,000) left none out and every one is identified to "
     "a leaf taxon, so the page keeps the API's counts",
-    ("open_meteo_forecast", "forecast 15-minute"): "asked on its own by the forecast page: its answer is kept 1 h, "
+    (
+        "open_meteo_forecast",
+        "forecast 15-minute",
+    ): "asked on its own by the forecast page: its answer is kept 1 h, "
     "the daily forecast's 3 h (a product several pages share); one request for both would fetch the daily "
     "forecast again every hour",
     ("open_meteo_archive", "archive: sighting cells"): "one request per sighting year over that year's days: "
@@ -254,7 +284,6 @@ LIVE_NOTE = (
     "the season's temperatures are completed with the forecast's past days (a second /forecast request; the "
     "minimum counts those days in the one /forecast request)."
 )
-
 
 
 def minimum_requests(data: dict[str, Any], params: dict[str, Any], taxa_ids: int = 0) -> Counter:

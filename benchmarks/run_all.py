@@ -5,7 +5,7 @@ end with one JSON line, which feeds the summary); the text it printed goes into 
 Takes about 25 minutes on this project's machine, most of it the 10- and 30-place refreshes (each run twice:
 once timed, once for memory) and the runs of the code before the work.
 
-Run: ``.venv/bin/python benchmarks/run_all.py [--quick]`` (``--quick``: 1 and 3 places, no "before" runs)
+Run: ``.venv/bin/python benchmarks/run_all.py [--quick]`` (``--quick``: 1 and 3 places, the code before the work run for the build only)
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def summary_rows(refresh: dict, build: dict, places: dict, dd: dict, record: dic
     if refresh:
         s = refresh["summary"]
         before = f"{s['before_cold_s']:.1f} s ({s['before_cold_total']} req)" if "before_cold_s" in s else ""
-        rows.append(f"| cold refresh, one place (requests) | {s['cold_s']:.1f} s ({s['cold_total']} req) | {before} | |")
+        rows.append(
+            f"| cold refresh, one place (requests) | {s['cold_s']:.1f} s ({s['cold_total']} req) | {before} | |"
+        )
         rows.append(
             f"| ... against iNaturalist's floor: {s['inat_minimum']} requests at 1/s = {s['floor_minimum_s']:.1f} s "
             f"(the pages' {s['inat_pages']}: {s['floor_pages_s']:.1f} s) | {s['ratio_minimum']:.2f}x "
@@ -150,10 +152,11 @@ def write_results(sections: list[tuple[str, str]], rows: list[str], machine: dic
         "How the figures are made. Refreshes: the site runner (`run_pages`: the prefetch, then the page notebooks "
         "in Jupyter kernels) against a `ReplayServer` that answers the offline snapshot's recorded responses with "
         "200 ms per request, the real rate limits on (iNaturalist one request a second, keyed by source, so the "
-        "replay server is limited like the API); requests are counted where they arrive. Time is measured with "
+        "replay server is limited like the API; the record's ERA5-Land cells paced under Open-Meteo's free weight of "
+        "600 weighted calls a minute, at 540, by one budget for the run); requests are counted where they arrive. Time is measured with "
         "nothing watching (no tracemalloc); memory in separate runs that sample the runner and its kernels (PSS: "
-        "shared pages counted once). Every case runs in a fresh interpreter. \"Before\" is the same benchmark "
-        "code driving the code before this work (commit 67dd420, `benchmarks/baseline.py`). Only Portland has "
+        'shared pages counted once). Every case runs in a fresh interpreter. "Before" is the same benchmark '
+        "code driving the code before this work (main as merged, `baseline.BASELINE`, `benchmarks/baseline.py`). Only Portland has "
         "snapshot data: more places are the towns around it, answered from Portland's recordings.",
         "",
         "## Summary",
@@ -168,16 +171,22 @@ def write_results(sections: list[tuple[str, str]], rows: list[str], machine: dic
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="1 and 3 places, no runs of the code before the work")
+    ap.add_argument(
+        "--quick", action="store_true", help="1 and 3 places; the code before the work run for the build only"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     machine = {**harness.machine(), "load": harness.load()}
     print(f"machine: {machine}\n", flush=True)
     no_before = ["--no-before"] if args.quick else []
     refresh_text, refresh = run_script("bench_refresh.py", *no_before)
-    build_text, build = run_script("bench_build.py", *no_before)
+    build_text, build = run_script("bench_build.py")  # always beside the code before: the output comparison
     places_text, places = run_script(
-        "bench_places.py", "--places", "1,3" if args.quick else "1,3,10,30", "--before", "" if args.quick else "1,3"
+        "bench_places.py",
+        "--places",
+        "1,3" if args.quick else "1,3,10,30",
+        "--before",
+        "" if args.quick else "1,3",
     )
     dd_text, dd = run_script("bench_degree_days.py")
     record_text, record = run_script("bench_record.py")

@@ -19,8 +19,17 @@ from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from tools.snapshot_server import add_manifest_routes, server_misses
 
 MODULES = (
-    "harness", "refresh", "outputs", "baseline", "bench_refresh", "bench_build", "bench_places", "bench_degree_days",
-    "bench_record", "bench_emergence", "run_all",
+    "harness",
+    "refresh",
+    "outputs",
+    "baseline",
+    "bench_refresh",
+    "bench_build",
+    "bench_places",
+    "bench_degree_days",
+    "bench_record",
+    "bench_emergence",
+    "run_all",
 )
 
 
@@ -135,10 +144,14 @@ def test_above_minimum_lists_only_endpoints_off_the_minimum_each_with_a_reason()
 def test_output_fingerprints_ignore_the_moment_of_the_run(tmp_path):
     from benchmarks import outputs
 
-    (tmp_path / "a-provenance.json").write_text('{"datasets": [{"fetched_at": "2026-01-01T00:00", "url": "u"}]}')
+    (tmp_path / "a-provenance.json").write_text(
+        '{"datasets": [{"fetched_at": "2026-01-01T00:00", "url": "u"}]}'
+    )
     (tmp_path / "a-table.csv").write_text("x\n1\n")
     first = outputs.fingerprint(tmp_path)
-    (tmp_path / "a-provenance.json").write_text('{"datasets": [{"fetched_at": "2026-02-02T09:09", "url": "u"}]}')
+    (tmp_path / "a-provenance.json").write_text(
+        '{"datasets": [{"fetched_at": "2026-02-02T09:09", "url": "u"}]}'
+    )
     assert outputs.fingerprint(tmp_path) == first
     (tmp_path / "a-table.csv").write_text("x\n2\n")
     assert outputs.fingerprint(tmp_path) != first
@@ -154,5 +167,7 @@ def test_emergence_benchmark_names_what_each_request_was_for():
     assert endpoint("/inaturalist/observations/histogram", {"interval": "week"}) == "effort: insects per week"
     assert endpoint("/open_meteo_archive/archive", {"models": "era5_land"}) == "cells: ERA5-Land"
     assert endpoint("/open_meteo_archive/archive", {}) == "place temperatures"
-    assert refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0)) == \
-        "archive: record cells (ERA5-Land)"
+    assert (
+        refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0))
+        == "archive: record cells (ERA5-Land)"
+    )

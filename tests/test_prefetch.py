@@ -79,7 +79,13 @@ def test_places_already_cached_or_in_another_time_zone_are_not_asked_again(tmp_p
         world = ArchiveWorld().install(server)
         s, _ex = exchange_session(tmp_path, server, location_pools([PORTLAND, VANCOUVER, BEAVERTON, tokyo]))
         kw = dict(variables=("temperature_2m_max", "temperature_2m_min"), today=date(2026, 6, 13))
-        archive_daily(BEAVERTON, date(2026, 5, 1), date(2026, 5, 31), session=plain_session(tmp_path, server, "x.sqlite"), **kw)
+        archive_daily(
+            BEAVERTON,
+            date(2026, 5, 1),
+            date(2026, 5, 31),
+            session=plain_session(tmp_path, server, "x.sqlite"),
+            **kw,
+        )
         archive_daily(PORTLAND, date(2026, 5, 1), date(2026, 5, 31), session=s, **kw)
         assert world.queries[-1]["latitude"] == "45.52,45.64"  # Beaverton fresh in the cache, Tokyo elsewhere
 
@@ -130,7 +136,9 @@ def _world_with_observations(n: int) -> World:
     recs = []
     for i in range(n):  # spread over 1.2 degrees of latitude: some in one circle only, some in both, some out
         lat = 45.0 + 1.2 * (i % 97) / 97
-        recs.append(make_observation(1000 + i, day=date(2025, 6, 1 + i % 20), lat=lat, lng=-122.67 + 0.01 * (i % 7)))
+        recs.append(
+            make_observation(1000 + i, day=date(2025, 6, 1 + i % 20), lat=lat, lng=-122.67 + 0.01 * (i % 7))
+        )
     world.add(*recs)
     return world
 
@@ -287,7 +295,9 @@ def test_workers_render_what_is_ready_first_and_keep_run_order_in_results():
     base = load_settings(env={}).places[0]
     a = base
     b = place_settings({**base.to_parameters(), "place_name": "Vancouver, Washington", "latitude": 45.64})
-    tasks = [Task(p, n, i * 2 + j) for i, p in enumerate((a, b)) for j, n in enumerate(("species", "forecast"))]
+    tasks = [
+        Task(p, n, i * 2 + j) for i, p in enumerate((a, b)) for j, n in enumerate(("species", "forecast"))
+    ]
     events = {(t.place.slug, t.name): threading.Event() for t in tasks}
     order: list[str] = []
     kernels: list[FakeKernel] = []
@@ -349,7 +359,9 @@ def test_a_second_session_on_an_open_cache_does_not_hide_later_writes_from_other
     connections and never saw their later writes)."""
     with ReplayServer() as server:
         server.add("/x", Reply.json({"a": 1}))
-        http = replace(test_http_settings(tmp_path / "c.sqlite", server=server), endpoints=(("x", server.url),))
+        http = replace(
+            test_http_settings(tmp_path / "c.sqlite", server=server), endpoints=(("x", server.url),)
+        )
         first = build_session(http)
         fetch("x", server.url + "/x", {"q": 0}, tier=Tier.LIVE, session=first)
         second = build_session(http)  # e.g. the prefetch's own session next to the run's
@@ -397,7 +409,9 @@ def test_a_live_run_of_two_places_fetches_in_the_runner_and_renders_from_the_cac
         prov = json.loads((run.notebook.parent / f"{run.name}-provenance.json").read_text())
         assert all(row["requests"] == 0 for row in prov["requests"]), (run.place, run.name, prov["requests"])
     # species counts per place (3 each: not splittable), the 12 week-of-year histograms once for both places
-    week_of_year = [r for r in inat if r.path.endswith("/histogram") and r.query.get("interval") == "week_of_year"]
+    week_of_year = [
+        r for r in inat if r.path.endswith("/histogram") and r.query.get("interval") == "week_of_year"
+    ]
     assert len(week_of_year) == 12
     assert len([r for r in inat if r.path.endswith("/species_counts")]) == 6
     second = result.pages[3]

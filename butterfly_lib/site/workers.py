@@ -100,7 +100,9 @@ def run_on_kernels(
     if len(shares) == 1:
         worker(shares[0])
     else:
-        threads = [threading.Thread(target=worker, args=(s,), name=f"kernel-{i}") for i, s in enumerate(shares)]
+        threads = [
+            threading.Thread(target=worker, args=(s,), name=f"kernel-{i}") for i, s in enumerate(shares)
+        ]
         for th in threads:
             th.start()
         for th in threads:
