@@ -23,8 +23,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference_outputs.json"
-VOLATILE = frozenset({"fetched_at", "expires", "generated_at", "seconds"})
-_CARD_TIME = re.compile(r", fetched \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+#: keys blanked before comparing: moments of the run, and ``store`` (the record's file, in the run's own folder)
+VOLATILE = frozenset({"fetched_at", "expires", "generated_at", "seconds", "store"})
+_CARD_TIME = re.compile(r"fetched (\d{4}-\d\d-\d\d \d\d:\d\d|\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d) UTC")
 
 
 def _blank(obj: Any) -> Any:

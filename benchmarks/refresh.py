@@ -137,6 +137,7 @@ def in_process_refresh(settings: Any) -> dict[str, Any]:
         "record_held": len(products.record.sightings),
         "effort_seasons": int(products.effort["year"].nunique()),
         "cells_planned": int(len(products.cells.attrs["plan"])),
+        "cells_weight": float(products.cells.attrs["plan"]["weight"].sum()),
         "forecast": fc.daily,
         "species_week": sp.week,
         "species_year": sp.year,

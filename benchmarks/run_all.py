@@ -69,6 +69,13 @@ def summary_rows(refresh: dict, build: dict, places: dict, dd: dict, record: dic
             f"({s['ratio_pages']:.2f}x) | | <= {REFRESH_RATIO}x ({verdict(s['ratio_minimum'] <= REFRESH_RATIO)} against "
             f"the minimum's floor; {verdict(s['ratio_pages'] <= REFRESH_RATIO)} against the pages') |"
         )
+        if "floor_s" in s:
+            rows.append(
+                f"| ... against the run's floor: the larger of iNaturalist's and Open-Meteo's (the record's cells, "
+                f"{s['cells_weight']:.0f} weighted calls at 540 a minute: {s['floor_open_meteo_s']:.0f} s) = "
+                f"{s['floor_s']:.1f} s | {s['ratio_floor']:.2f}x | | <= {REFRESH_RATIO}x "
+                f"({verdict(s['ratio_floor'] <= REFRESH_RATIO)}) |"
+            )
         warm_before = f"{s['before_warm_s']:.1f} s" if "before_warm_s" in s else ""
         rows.append(f"| warm refresh, one place (requests) | {s['warm_s']:.1f} s ({s['warm_total']} req) | {warm_before} "
                     f"| 0 requests ({verdict(s['warm_total'] == 0)}) |")  # fmt: skip
