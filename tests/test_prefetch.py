@@ -417,3 +417,53 @@ def test_a_live_run_of_two_places_fetches_in_the_runner_and_renders_from_the_cac
     second = result.pages[3]
     prov = json.loads((second.notebook.parent / "species-provenance.json").read_text())
     assert any("overlapping places" in d["notice"] for d in prov["datasets"])
+
+
+def test_the_prefetch_asks_every_shared_product_including_the_record_and_what_it_needs():
+    from butterfly_lib.site.prefetch import product_names
+
+    wanted = {"temperatures", "forecast", "record", "effort", "cells", "phenology", "species_week"}
+    assert wanted <= set(product_names())
+
+
+def test_one_weight_budget_for_every_place_of_a_session_waits_and_charges_in_one_step(session):
+    from butterfly_lib.pages.products import weight_budget
+    from butterfly_lib.sources.open_meteo.cells import SharedWeightBudget
+
+    budget = weight_budget(session)
+    assert isinstance(budget, SharedWeightBudget) and weight_budget(session) is budget
+    clock = iter(range(1000))
+    budget = SharedWeightBudget(per_minute=10.0, clock=lambda: float(next(clock)), sleep=lambda _s: None)
+    budget.wait_for(6.0)
+    budget.charge(6.0)  # already charged by wait_for
+    assert budget.total() == 6.0
+
+
+def test_the_record_store_waits_for_a_lock_another_process_holds_then_says_so(tmp_path, monkeypatch):
+    import duckdb
+
+    from butterfly_lib.errors import ButterflyError
+    from butterfly_lib.sources.inaturalist import store
+
+    real = duckdb.connect
+    refusals = iter([True, True, False])
+
+    def connect(path: str):
+        if next(refusals, False):
+            raise duckdb.IOException('Could not set lock on file "x": Conflicting lock is held')
+        return real(path)
+
+    monkeypatch.setattr(store.duckdb, "connect", connect)
+    monkeypatch.setattr(store.time, "sleep", lambda _s: None)
+    with store.RecordStore(tmp_path).connect() as con:
+        assert con.execute("SELECT 1").fetchone() == (1,)
+
+    def locked(path: str):
+        raise duckdb.IOException('Could not set lock on file "x": Conflicting lock is held')
+
+    monkeypatch.setattr(store.duckdb, "connect", locked)
+    with (
+        pytest.raises(ButterflyError, match="another process may be writing"),
+        store.RecordStore(tmp_path).connect(),
+    ):
+        pass
