@@ -281,14 +281,15 @@ def cell_temperatures(
                 blocks.append(block)
             return pd.concat(blocks, ignore_index=True)
 
+        checked = checker(parse)  # keeps the frame it checked: the body is parsed once
         got = fetch(
             SOURCE, url, params, tier=tier_for_range(req.end, today=today), location=f"{req.n_cells} ERA5-Land cells",
-            session=session, check=checker(parse),
+            session=session, check=checked,
         )  # fmt: skip
         if not got.provenance.from_cache:
             network += 1
             budget.charge(req.weight)
-        frames.append(parse(got.data, got.url)[CELL_COLUMNS])
+        frames.append(checked.result(got.data, got.url)[CELL_COLUMNS])
         fetched.append(got)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CELL_COLUMNS)
     out.attrs = {}
