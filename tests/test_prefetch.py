@@ -467,3 +467,11 @@ def test_the_record_store_waits_for_a_lock_another_process_holds_then_says_so(tm
         store.RecordStore(tmp_path).connect(),
     ):
         pass
+
+
+def test_only_week_of_year_histograms_are_the_unions_effort_and_year_counts_stay_the_places_own():
+    kind = UnionPool._kind
+    url = "https://api.inaturalist.org/v1/observations/histogram"
+    assert kind(url, {"interval": "week_of_year", "taxon_id": "1"}) == "histogram"
+    assert kind(url, {"interval": "week", "year": "2020"}) is None  # observer effort
+    assert kind(url, {"interval": "year"}) is None  # the record's deletion check

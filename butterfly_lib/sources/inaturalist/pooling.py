@@ -11,7 +11,8 @@ largest member's radius) share:
   query returns; only an observation within metres of the circle's edge could fall on the other side. If the
   union holds more than ``CAP_PER_MEMBER`` observations per member (the pages would then outnumber what the
   members' own capped queries take), nothing is pooled.
-- **week-of-year histograms**: one histogram per taxon over the union, shared by every member. That is not the
+- **week-of-year histograms** (``interval=week_of_year``): one histogram per taxon over the union, shared by every
+  member. Other histograms (observer effort per week, the record's per-year counts) are each place's own. That is not the
   place's own histogram but the seasonality of the wider area; the answer says so in its notice, which the
   page's provenance shows.
 
@@ -147,7 +148,9 @@ class UnionPool:
     @staticmethod
     def _kind(url: str, params: Mapping[str, str]) -> str | None:
         path = url.rstrip("/")
-        if path.endswith("/observations/histogram"):
+        # only the species page's week-of-year seasonality is the union's: observer effort (interval=week) and
+        # the record's per-year counts (its deletion check) must be the place's own
+        if path.endswith("/observations/histogram") and params.get("interval") == "week_of_year":
             return "histogram"
         if path.endswith("/observations") and params.get("order_by") == "id" and params.get("order") == "asc":
             return "observations"
