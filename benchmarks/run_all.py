@@ -140,8 +140,8 @@ def emergence_rows(em: dict) -> list[str]:
     for label, what in (("first_build", "first build"), ("next_day", "next day's refresh")):
         r, m = em[label], em["minimum"][label]
         rows.append(f"| requests, emergence science of {em['place']}, {what} | {r['total']} ({r['seconds']:.0f} s) "
-                    f"| minimum {sum(m.values())} ({verdict(r['total'] <= sum(m.values()))}) |")  # fmt: skip
-    rows.append(f"| requests, emergence science, warm rerun the same day | {em['warm_rerun']['total']} | 0 "
+                    f"| | minimum {sum(m.values())} ({verdict(r['total'] <= sum(m.values()))}) |")  # fmt: skip
+    rows.append(f"| requests, emergence science, warm rerun the same day | {em['warm_rerun']['total']} | | 0 "
                 f"({verdict(em['warm_rerun']['total'] == 0)}) |")  # fmt: skip
     return rows
 

@@ -437,6 +437,8 @@ def test_one_weight_budget_for_every_place_of_a_session_waits_and_charges_in_one
     budget.wait_for(6.0)
     budget.charge(6.0)  # already charged by wait_for
     assert budget.total() == 6.0
+    budget.charge(2.0)  # sent without waiting (an unpaced session): charged
+    assert budget.total() == 8.0 and not budget.allows(budget.per_day)
 
 
 def test_the_record_store_waits_for_a_lock_another_process_holds_then_says_so(tmp_path, monkeypatch):

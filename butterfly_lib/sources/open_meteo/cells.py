@@ -111,11 +111,13 @@ class WeightBudget:
 class SharedWeightBudget(WeightBudget):
     """One ``WeightBudget`` for every place of a run, safe across threads (the runner's prefetch asks several
     places' cells at once, and Open-Meteo counts them together): waiting and charging are one step, so two
-    threads cannot both pass the same gap; ``charge`` after the request then has nothing left to do."""
+    threads cannot both pass the same gap; the ``charge`` that follows such a wait in the same thread is then
+    already paid (a request sent without waiting, on an unpaced session, is charged as usual)."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self._lock = threading.Lock()
+        self._prepaid = threading.local()
 
     def allows(self, weight: float) -> bool:
         with self._lock:
@@ -125,10 +127,15 @@ class SharedWeightBudget(WeightBudget):
         with self._lock:
             slept = super().wait_for(weight)
             super().charge(weight)
-            return slept
+        self._prepaid.weight = weight
+        return slept
 
     def charge(self, weight: float) -> None:
-        pass
+        if getattr(self._prepaid, "weight", None) == weight:
+            self._prepaid.weight = None
+            return
+        with self._lock:
+            super().charge(weight)
 
 
 def _seasons(days: pd.Series, biofix: str) -> tuple[np.ndarray, pd.Series]:
