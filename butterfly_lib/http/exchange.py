@@ -85,7 +85,9 @@ class Answer(bounded.Sent):
 def split_url(url: str) -> tuple[str, dict[str, str]]:
     """``(url without query, its parameters)``."""
     parts = urlsplit(url)
-    return parts._replace(query="", fragment="").geturl(), dict(parse_qsl(parts.query, keep_blank_values=True))
+    return parts._replace(query="", fragment="").geturl(), dict(
+        parse_qsl(parts.query, keep_blank_values=True)
+    )
 
 
 def key_of(url: str, params: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -240,4 +242,14 @@ def attach_exchange(session: ButterflySession, exchange: Exchange) -> ButterflyS
     return session
 
 
-__all__ = ["POOLED_HEADER", "Answer", "Exchange", "Net", "Pool", "Shared", "attach_exchange", "key_of", "split_url"]
+__all__ = [
+    "POOLED_HEADER",
+    "Answer",
+    "Exchange",
+    "Net",
+    "Pool",
+    "Shared",
+    "attach_exchange",
+    "key_of",
+    "split_url",
+]

@@ -68,6 +68,7 @@ class Cluster:
 def enclosing(members: Sequence[Place], steps: int = 200) -> Cluster:
     """A circle holding every member's circle, close to the smallest one: Badoiu and Clarkson's iteration (step
     towards the member whose circle reaches farthest out, by 1/(k+1)), in degrees near the members."""
+
     def reach(lat: float, lng: float) -> tuple[float, Place]:
         return max(((distance_km(lat, lng, p.latitude, p.longitude) + p.radius_km, p) for p in members),
                    key=lambda t: t[0])  # fmt: skip
@@ -127,7 +128,9 @@ def _coordinates(record: Any) -> tuple[float, float] | None:
 class UnionPool:
     """The ``butterfly_lib.http.exchange.Pool`` of iNaturalist for a run's places (see the module docstring)."""
 
-    def __init__(self, places: Sequence[Place], ratio: float = UNION_RATIO, cap_per_member: int = CAP_PER_MEMBER):
+    def __init__(
+        self, places: Sequence[Place], ratio: float = UNION_RATIO, cap_per_member: int = CAP_PER_MEMBER
+    ):
         self.clusters = [c for c in clusters(places, ratio) if len(c.members) > 1]
         self.cap_per_member = cap_per_member
         self._observations: dict[tuple, list[dict]] = {}
@@ -177,7 +180,12 @@ class UnionPool:
         above = int(params.get("id_above", 0) or 0)
         per_page = int(params.get("per_page", OBSERVATIONS_PER_PAGE))
         matching = [r for r in records if r["id"] > above]
-        body = {"total_results": len(matching), "page": 1, "per_page": per_page, "results": matching[:per_page]}
+        body = {
+            "total_results": len(matching),
+            "page": 1,
+            "per_page": per_page,
+            "results": matching[:per_page],
+        }
         return Shared.json(body, via)
 
     def fetch(self, url: str, params: Mapping[str, str], net: Net) -> Shared | None:

@@ -91,7 +91,11 @@ class LocationPool:
         if resp.status_code != 200:
             return None
         items = resp.json()
-        if not isinstance(items, list) or len(items) != len(asked) or not all(isinstance(i, dict) for i in items):
+        if (
+            not isinstance(items, list)
+            or len(items) != len(asked)
+            or not all(isinstance(i, dict) for i in items)
+        ):
             return None
         via = resp.url or url
         answers = [Shared.json({k: v for k, v in item.items() if k != "location_id"}, via) for item in items]
