@@ -62,7 +62,11 @@ def run(n: int) -> dict:
         case("first_build")
         case("warm_rerun")
         for i in range(5):
-            world.add(make_observation(900_000 + i, day=date(2026, 6, 1 + i), lat=47.6, lng=-122.3, user_id=9000 + i))
+            world.add(
+                make_observation(
+                    900_000 + i, day=date(2026, 6, 1 + i), lat=47.6, lng=-122.3, user_id=9000 + i
+                )
+            )
         for oid in (10_001, 10_002, 10_003):
             world.edit(oid, taxon={**world.records[oid]["taxon"], "id": 50931, "name": "Papilio rutulus"})
         world.edit(10_004, quality_grade="needs_id")

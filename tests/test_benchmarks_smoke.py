@@ -18,8 +18,19 @@ from benchmarks import harness, refresh
 from butterfly_lib.settings import DEFAULT_PLACE as PORTLAND
 from tools.snapshot_server import add_manifest_routes, server_misses
 
-MODULES = ("harness", "refresh", "bench_refresh", "bench_build", "bench_degree_days", "bench_record", "bench_emergence",
-           "run_all")
+MODULES = (
+    "harness",
+    "refresh",
+    "outputs",
+    "baseline",
+    "bench_refresh",
+    "bench_build",
+    "bench_places",
+    "bench_degree_days",
+    "bench_record",
+    "bench_emergence",
+    "run_all",
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -62,12 +73,21 @@ def test_unrecorded_request_is_a_miss(replay, point_sources_at, session):
     assert server_misses(replay)
 
 
-def test_measure_reports_time_and_memory():
+def test_measure_times_without_tracing_and_memory_is_sampled_in_its_own_run():
     m, value = harness.measure("allocate", lambda: bytearray(5_000_000))
     assert len(value) == 5_000_000
-    assert m.wall_s > 0
-    assert m.traced_peak_mb >= 4.9
-    assert m.parent_maxrss_mb > 0
+    assert m.wall_s > 0 and m.traced_peak_mb == 0  # nothing watches a timed run
+
+    def hold() -> bytearray:
+        block = bytearray(80_000_000)
+        block[::4096] = b"x" * len(block[::4096])  # touch every page
+        import time
+
+        time.sleep(0.3)
+        return block
+
+    mem, _ = harness.measure_memory("hold 80 MB", hold)
+    assert mem.peak_rss_mb >= 80 and mem.peak_pss_mb >= 70 and mem.processes >= 1
 
 
 def test_minimum_requests_on_a_tiny_refresh():
@@ -87,11 +107,13 @@ def test_minimum_requests_on_a_tiny_refresh():
     assert refresh.window_months(params["as_of_date"], 14, 7) == [5, 6]
     m = refresh.minimum_requests(data, params, taxa_ids=31)
     assert m[("inaturalist", "observations")] == 3  # June: 201 -> 2 pages; May: 1 -> 1 page
-    assert m[("inaturalist", "species_counts")] == 5  # 501 -> 2 pages in each of 2 months; this year 1 page
+    assert m[("inaturalist", "species_counts")] == 1  # this year 1 page; the week's grouped from observations
     assert m[("inaturalist", "histogram")] == 2
     assert m[("inaturalist", "taxa (family names)")] == 2
+    assert m[("open_meteo_forecast", "forecast 15-minute")] == 0  # in the daily forecast's request
     assert m[("open_meteo_archive", "archive: sighting cells")] == 1  # two grid cells, one request
-    assert sum(m.values()) == 3 + 5 + 2 + 2 + 1 + 5
+    assert sum(m.values()) == 3 + 1 + 2 + 2 + 1 + 4
+    assert set(m) == set(refresh.MINIMUM_RULES)  # every endpoint's minimum has its reason
 
 
 def test_places_start_with_the_site_place():
@@ -108,17 +130,31 @@ def test_degree_day_scaling_runs_on_a_tiny_case():
     assert rows[0]["daily_s"] > 0
 
 
-def test_over_minimum_lists_only_endpoints_off_the_minimum():
-    from benchmarks.run_all import over_minimum
+def test_above_minimum_lists_only_endpoints_off_the_minimum_each_with_a_reason():
+    from benchmarks.bench_refresh import above_lines, floor_seconds
 
-    refresh_figures = {
-        "cold": {"requests": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 8}},
-        "inprocess": {
-            "minimum": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 1}
-        },
-    }
-    lines = over_minimum(refresh_figures)
-    assert len(lines) == 1 and "sighting cells: 8 requests, minimum 1" in lines[0]
+    cold = {"requests": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 8}}
+    ip = {"minimum": {"noaa|daily summaries": 1, "open_meteo_archive|archive: sighting cells": 1}}
+    lines = above_lines(cold, ip)
+    assert "sighting cells: 8 requests, minimum 1, +7: one request per sighting year" in lines[0]
+    assert len(lines) == 2 and lines[1].startswith("- live runs")
+    assert floor_seconds(15) == 14.2 and floor_seconds(0) == 0.0
+
+
+def test_output_fingerprints_ignore_the_moment_of_the_run(tmp_path):
+    from benchmarks import outputs
+
+    (tmp_path / "a-provenance.json").write_text(
+        '{"datasets": [{"fetched_at": "2026-01-01T00:00", "url": "u"}]}'
+    )
+    (tmp_path / "a-table.csv").write_text("x\n1\n")
+    first = outputs.fingerprint(tmp_path)
+    (tmp_path / "a-provenance.json").write_text(
+        '{"datasets": [{"fetched_at": "2026-02-02T09:09", "url": "u"}]}'
+    )
+    assert outputs.fingerprint(tmp_path) == first
+    (tmp_path / "a-table.csv").write_text("x\n2\n")
+    assert outputs.fingerprint(tmp_path) != first
 
 
 def test_emergence_benchmark_names_what_each_request_was_for():
@@ -131,5 +167,7 @@ def test_emergence_benchmark_names_what_each_request_was_for():
     assert endpoint("/inaturalist/observations/histogram", {"interval": "week"}) == "effort: insects per week"
     assert endpoint("/open_meteo_archive/archive", {"models": "era5_land"}) == "cells: ERA5-Land"
     assert endpoint("/open_meteo_archive/archive", {}) == "place temperatures"
-    assert refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0)) == \
-        "archive: record cells (ERA5-Land)"
+    assert (
+        refresh.endpoint_of("open_meteo_archive", "/archive", {"models": "era5_land"}, (0, 0))
+        == "archive: record cells (ERA5-Land)"
+    )

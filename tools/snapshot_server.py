@@ -4,6 +4,12 @@ runs in tests and benchmarks.
 Look here to run the real pages "live" without the internet. ``snapshot_server`` serves every response of
 ``data/snapshot/manifest.json`` under ``/<source name>/<path below the API's base URL>``; ``endpoints(server)``
 are the base URLs to give the run's settings; ``server_misses`` lists requests it had no recording for.
+
+With ``any_place`` (benchmarks of several places; only Portland was recorded) a single-place recording answers
+the same question for any place (an iNaturalist query over a union of places included), a request for several
+coordinates gets one copy per coordinate pair (as Open-Meteo answers them: a list), and the weather at
+sighting cells is cut out of the recorded answer that holds those cells and days (a place's sightings are a
+subset of Portland's there). The values are Portland's; the requests, their count and timing are the run's.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from butterfly_lib.http.snapshot import read_body
 from butterfly_lib.settings import DEFAULT_ENDPOINTS, Paths
-from tools.replay import ReplayServer, Reply
+from tools.replay import ReplayServer, Reply, Route
 
 #: query parameters that name a location; dropped from single-location routes when other places may ask
-LOCATION_PARAMS = ("latitude", "longitude", "lat", "lng")
+LOCATION_PARAMS = ("latitude", "longitude", "lat", "lng", "radius")
+_COORDINATES = ("latitude", "longitude")
 
 
 def endpoints(server: ReplayServer) -> dict[str, str]:
@@ -46,25 +53,111 @@ def load_manifest(snapshot_dir: Path | None = None) -> tuple[Path, dict]:
     return folder, json.loads((folder / "manifest.json").read_text())
 
 
+class AnyPlaceRoute(Route):
+    """A single-place recording answering the same question anywhere; for several coordinates, one copy each."""
+
+    def __init__(self, path: str, reply: Reply, params: dict[str, str]):
+        super().__init__(path, [reply], {k: v for k, v in params.items() if k not in LOCATION_PARAMS})
+        self._places = 1
+        self._query: dict[str, str] = {}
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        if not super().matches(path, query):
+            return False
+        extra = {k for k in query if k not in LOCATION_PARAMS} - set(self.params or {})
+        if extra:
+            return False
+        self._places = len(query.get("latitude", "").split(",")) if "," in query.get("latitude", "") else 1
+        self._query = query
+        return True
+
+    def next_reply(self) -> Reply:
+        self.served += 1
+        reply = self.replies[0]
+        if self._places == 1:
+            return reply
+        one = json.loads(reply.body)
+        copies = []
+        for lat, lon in zip(self._query["latitude"].split(","), self._query["longitude"].split(","), strict=True):
+            copies.append({**one, "latitude": float(lat), "longitude": float(lon)})
+        return Reply.json(copies)
+
+
+class CellsRoute(Route):
+    """Weather at sighting cells: the requested cells and days cut out of the recorded archive answers."""
+
+    def __init__(self, path: str, recorded: list[tuple[dict[str, str], bytes]]):
+        super().__init__(path, [Reply()])
+        self.recorded = recorded
+        self._answer: list[dict] | None = None
+        self._single = False
+
+    def matches(self, path: str, query: dict[str, str]) -> bool:
+        if path.rstrip("/") != self.path or not all(k in query for k in (*_COORDINATES, "start_date", "end_date")):
+            return False
+        cells = list(zip(query["latitude"].split(","), query["longitude"].split(","), strict=False))
+        start, end = query["start_date"], query["end_date"]
+        found: dict[tuple[str, str], dict] = {}
+        for params, body in self.recorded:  # each cell from any recorded answer that holds it over these days
+            if any(params.get(k) != query.get(k) for k in ("daily", "timezone", "models")):
+                continue
+            if not params["start_date"] <= start <= end <= params["end_date"]:
+                continue
+            recorded_cells = list(zip(params["latitude"].split(","), params["longitude"].split(","), strict=True))
+            if not any(c in recorded_cells and c not in found for c in cells):
+                continue
+            data = json.loads(body)
+            items = data if isinstance(data, list) else [data]
+            for c, item in zip(recorded_cells, items, strict=True):
+                found.setdefault(c, item)
+        if not all(c in found for c in cells):
+            return False
+        self._answer = [self._cut(found[c], start, end) for c in cells]
+        self._single = "," not in query["latitude"]
+        return True
+
+    @staticmethod
+    def _cut(item: dict, start: str, end: str) -> dict:
+        days = item["daily"]["time"]
+        keep = [i for i, d in enumerate(days) if start <= d <= end]
+        daily = {k: [v[i] for i in keep] for k, v in item["daily"].items()}
+        return {**item, "daily": daily}
+
+    def next_reply(self) -> Reply:
+        self.served += 1
+        assert self._answer is not None
+        return Reply.json(self._answer[0] if self._single else self._answer)
+
+
 def add_manifest_routes(server: ReplayServer, snapshot_dir: Path | None = None, *, any_place: bool = False) -> int:
     """Register every recorded response of the snapshot on ``server``; return how many.
 
-    A route matches the recorded URL's path and all its query parameters. With ``any_place`` the location
-    parameters of single-location requests are dropped, so a nearby place is answered with Portland's recording
-    (the request count and timing are what a benchmark needs; the values are Portland's).
+    A route matches the recorded URL's path and all its query parameters. With ``any_place`` (see the module
+    docstring) single-place recordings answer any place and any number of places, and sighting cells are cut
+    out of the recorded answers holding them (the request count and timing are what a benchmark needs; the
+    values are Portland's).
     """
     folder, manifest = load_manifest(snapshot_dir)
+    cells: list[tuple[dict[str, str], bytes]] = []
     routes = []
     for entry in manifest["responses"]:
         name, rel = base_of(entry["url"])
         params = dict(parse_qsl(urlsplit(entry["url"]).query, keep_blank_values=True))
-        if any_place:
-            params = {k: v for k, v in params.items() if not (k in LOCATION_PARAMS and "," not in v)}
-        routes.append((f"/{name}{rel}", entry, params))
+        reply = Reply(read_body(folder, entry), content_type=entry["content_type"])
+        if name == "open_meteo_archive" and "start_date" in params:
+            cells.append((params, reply.body if isinstance(reply.body, bytes) else reply.body.encode()))
+        if any_place and "," not in params.get("latitude", ""):
+            with server._lock:
+                server.routes.insert(0, AnyPlaceRoute(f"/{name}{rel}", reply, params))
+        else:
+            routes.append((f"/{name}{rel}", reply, params))
     # a route matches every query holding its parameters and the last added is tried first, so the more specific
     # ones go in last: the record's second page (its first page's query plus id_above) must not get the first page
-    for path, entry, params in sorted(routes, key=lambda r: len(r[2])):
-        server.add(path, Reply(read_body(folder, entry), content_type=entry["content_type"]), params=params)
+    for path, reply, params in sorted(routes, key=lambda r: len(r[2])):
+        server.add(path, reply, params=params)
+    if any_place:
+        with server._lock:
+            server.routes.append(CellsRoute("/open_meteo_archive/archive", cells))
     return len(manifest["responses"])
 
 

@@ -2,8 +2,9 @@
 
 Look here to tune a TTL. Tiers follow the design document (summarised in README.md, "Data, caching and offline
 operation"): live data (forecasts, this week's sightings) for hours, current data (requests reaching into the
-last ~10 days) for a day, historical data (wholly in the past) forever, reference data (taxa, places, station
-metadata) for 90 days. Derived outputs are never cached.
+last ~10 days) for a day, seasonal summaries over all years (week-of-year histograms, which a week of new
+sightings barely moves) for a week, historical data (wholly in the past) forever, reference data (taxa, places,
+station metadata) for 90 days. Derived outputs are never cached.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class Tier(StrEnum):
     LIVE = "live"  # forecast, ensemble, this week's sightings
     LIVE_SHORT = "live_short"  # 15-minute nowcast
     CURRENT = "current"  # this year's counts; archive/NOAA reaching into the last ~10 days
+    SEASONAL = "seasonal"  # all-years week-of-year histograms
     HISTORICAL = "historical"  # archive/NOAA wholly in the past
     REFERENCE = "reference"  # taxa, places, station metadata
 
@@ -28,6 +30,7 @@ TTL: dict[Tier, timedelta | None] = {
     Tier.LIVE_SHORT: timedelta(hours=1),
     Tier.LIVE: timedelta(hours=3),
     Tier.CURRENT: timedelta(hours=24),
+    Tier.SEASONAL: timedelta(days=7),
     Tier.HISTORICAL: None,
     Tier.REFERENCE: timedelta(days=90),
 }

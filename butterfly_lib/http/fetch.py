@@ -162,15 +162,17 @@ def fetch(
     key = session.cache.create_key(prepared)
     cached = session.cache.get_response(key)
     refused_copy = ""  # why the cached copy fails today's checks: then it is neither served nor a fallback
+    cached_data: Any = None
     if cached is not None and check is not None:
         try:
-            check(_parse(source, full_url, cached, expected))
+            cached_data = _parse(source, full_url, cached, expected)
+            check(cached_data)
         except SourceError as exc:
-            refused_copy, cached = exc.problem, None
+            refused_copy, cached, cached_data = exc.problem, None, None
 
     def serve_cached(stale: bool, notice: str = "") -> Fetched:
         assert cached is not None
-        data = _parse(source, full_url, cached, expected)
+        data = cached_data if cached_data is not None else _parse(source, full_url, cached, expected)
         if stale:
             REQUEST_LOG.stale(source)
         else:
@@ -190,27 +192,42 @@ def fetch(
             raise SourceError(source, full_url, f"the cached copy fails today's checks ({refused_copy})", _VERIFY_HINT)
         raise OfflineCacheMiss(source, full_url)
 
-    session.rate_limiter.wait(source)
+    # a prefetch's exchange (butterfly_lib.http.exchange) sends for many threads: one turn per source, answers
+    # pooled across places; it logs what really goes out
+    exchange = getattr(session, "exchange", None)
+    if exchange is None:
+        session.rate_limiter.wait(source)
     bounds = limits or limits_for(source, getattr(session, "limits", None))
     t0 = time.perf_counter()
     resp: requests.Response | None = None
-    try:
-        sent = bounded.send(session, prepared, limits=bounds, timeout=session.timeout)
-        resp = sent.response
-        problem = None if resp.status_code == 200 else _status_problem(resp, sent.retry_note)
-        data = None
-        if problem is None:
-            data = _parse(source, full_url, resp, expected)
-            if check is not None:
-                check(data)
-    except SourceError as exc:
-        problem = exc.problem
-    except bounded.Refused as exc:
-        problem, resp = exc.problem, None
-    except requests.RequestException as exc:
-        problem, resp = f"request failed: {type(exc).__name__}: {exc}", None
+    may_pool = exchange is not None
+    while True:
+        carved = False
+        try:
+            if exchange is not None:
+                sent = exchange.send(source, prepared, bounds, pool=may_pool)
+                carved = sent.pooled
+            else:
+                sent = bounded.send(session, prepared, limits=bounds, timeout=session.timeout)
+            resp = sent.response
+            problem = None if resp.status_code == 200 else _status_problem(resp, sent.retry_note)
+            data = None
+            if problem is None:
+                data = _parse(source, full_url, resp, expected)
+                if check is not None:
+                    check(data)
+        except SourceError as exc:
+            problem = exc.problem
+        except bounded.Refused as exc:
+            problem, resp = exc.problem, None
+        except requests.RequestException as exc:
+            problem, resp = f"request failed: {type(exc).__name__}: {exc}", None
+        if problem is None or not carved:
+            break
+        may_pool = False  # an answer carved out of a pooled request failed its checks: ask on its own
     seconds = time.perf_counter() - t0
-    REQUEST_LOG.network(source, full_url, len(resp.content) if resp is not None else 0, seconds)
+    if exchange is None:
+        REQUEST_LOG.network(source, full_url, len(resp.content) if resp is not None else 0, seconds)
 
     if problem is None:
         assert resp is not None

@@ -18,6 +18,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import requests_cache
 from requests.adapters import HTTPAdapter
@@ -78,6 +79,14 @@ class ButterflySession(requests_cache.CachedSession):
     endpoints: dict[str, str]
     read_only: bool
     limits: LimitsSetting
+    #: a prefetch's network gate (``butterfly_lib.http.exchange.Exchange``), or None: ``fetch`` sends itself
+    exchange: Any = None
+    _open_key: str | None = None
+
+    def close(self) -> None:
+        super().close()
+        _release(getattr(self, "_open_key", None))
+        self._open_key = None
 
     def url(self, source: str, path: str = "") -> str:
         """The URL of ``path`` under ``source``'s base URL (``session.url("open_meteo_forecast", "forecast")``)."""
@@ -139,9 +148,42 @@ def _open_sqlite(path: Path) -> requests_cache.SQLiteCache:
             time.sleep(0.05 + random.random() * 0.1)
 
 
-def _open_backend(path: Path) -> tuple[requests_cache.SQLiteCache, bool]:
+#: cache files this process holds open, by resolved path, with how many sessions. Reading such a file by other
+#: means (``cache_file.inspect`` opens and closes it) would drop this process's POSIX locks on it, as closing any
+#: descriptor of a file does; another process would then take itself for the last user, delete the -wal and
+#: -shm under our open connections, and never see their later writes. A file already open here was checked
+#: when it was opened, so it is not inspected (nor stamped) again.
+_OPEN_FILES: dict[str, int] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _hold(key: str) -> bool:
+    """Count one more session on ``key``; True when the file was already open in this process."""
+    with _OPEN_LOCK:
+        held = _OPEN_FILES.get(key, 0) > 0
+        _OPEN_FILES[key] = _OPEN_FILES.get(key, 0) + 1
+        return held
+
+
+def _release(key: str | None) -> None:
+    if key is None:
+        return
+    with _OPEN_LOCK:
+        left = _OPEN_FILES.get(key, 0) - 1
+        if left > 0:
+            _OPEN_FILES[key] = left
+        else:
+            _OPEN_FILES.pop(key, None)
+
+
+def _open_backend(path: Path, *, checked: bool = False) -> tuple[requests_cache.SQLiteCache, bool]:
     """The backend on ``path`` and whether it is read-only. A path that is not a cache of ours is refused
-    untouched (``cache_file.CacheRefused``); only a corrupt cache identified as ours is moved aside."""
+    untouched (``cache_file.CacheRefused``); only a corrupt cache identified as ours is moved aside.
+    ``checked``: this process holds the file open already (see ``_OPEN_FILES``)."""
+    if checked:
+        if not cache_file.writable(path):
+            return cache_file.open_read_only(path), True
+        return requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000), False
     verdict = cache_file.refuse_unless_ours(path)
     if verdict.kind == "absent":
         cache_file.prepare_folder(path)
@@ -173,13 +215,20 @@ def build_session(http: HttpSettings, *, retry: Retry | None = None, limits: Lim
     """A new session for ``http``. Prefer ``get_session`` (shared); this is for tests and tools that need their
     own (a faster ``retry``, an adapter of their own mounted on it). ``limits``: one ``Limits`` for every source,
     or a mapping of some sources' own (default: the table in ``butterfly_lib.http.limits``)."""
-    backend, read_only = _open_backend(Path(http.cache_file))
+    path = Path(http.cache_file)
+    key = str(path.resolve())
+    try:
+        backend, read_only = _open_backend(path, checked=_hold(key))
+    except BaseException:
+        _release(key)
+        raise
     session = ButterflySession(
         backend=backend,
         expire_after=requests_cache.NEVER_EXPIRE,  # fetch() sets each response's expiry by tier
         allowable_codes=(200,),
         stale_if_error=True,
     )
+    session._open_key = key
     session.http_settings = http
     session.offline = http.offline
     session.timeout = http.timeout

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import shutil
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -38,8 +40,27 @@ from butterfly_lib.sources.inaturalist import species_this_week
 from butterfly_lib.sources.inaturalist.effort import observer_effort
 from butterfly_lib.sources.inaturalist.store import RecordStore
 from butterfly_lib.sources.open_meteo import forecast_daily
-from butterfly_lib.sources.open_meteo.cells import WeightBudget, cell_temperatures
+from butterfly_lib.sources.open_meteo.cells import SharedWeightBudget, cell_temperatures
 from butterfly_lib.sources.temperatures import daily_temperatures
+
+
+class product(cached_property):  # noqa: N801 (a decorator, named like cached_property)
+    """A ``cached_property`` computed once per ``Products`` even when several threads ask at the same moment
+    (the runner's prefetch builds a place's pages in parallel threads that share its products)."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        cache = instance.__dict__
+        name = self.attrname
+        if name in cache:
+            return cache[name]
+        with _LOCK:
+            lock = cache.setdefault("_product_locks", {}).setdefault(name, threading.Lock())
+        with lock:
+            if name not in cache:
+                cache[name] = self.func(instance)
+            return cache[name]
 
 
 @dataclass(eq=False)
@@ -62,7 +83,7 @@ class Products:
     as_of: date
     session: ButterflySession = field(repr=False)
 
-    @cached_property
+    @product
     def temperatures(self) -> pd.DataFrame:
         """Daily max/min from the history start (normal period, at least ten years) to the as-of day."""
         p = self.place
@@ -70,12 +91,12 @@ class Products:
             p.temperature_source, p.place, p.history_start(self.as_of), self.as_of, session=self.session
         )
 
-    @cached_property
+    @product
     def forecast(self) -> pd.DataFrame:
         """The 16-day daily forecast (Open-Meteo) for the place."""
         return forecast_daily(self.place.place, session=self.session)
 
-    @cached_property
+    @product
     def season(self) -> Season:
         """This season on the degree-day clock: accumulation, normals, comparison, projection."""
         return season_state(
@@ -94,7 +115,7 @@ class Products:
             return cache.with_name(f"{cache.stem}-record")
         return self.settings.paths.record_dir
 
-    @cached_property
+    @product
     def record(self) -> Record:
         """Every research-grade observation of the taxon in the place's circle (built once, refreshed daily),
         up to the as-of day."""
@@ -115,7 +136,7 @@ class Products:
         frame.attrs["last_date"] = min(last, self.as_of) if last is not None else self.as_of
         return Record(frame, report, folder)
 
-    @cached_property
+    @product
     def effort(self) -> pd.DataFrame:
         """Observer effort (research-grade insects in the same circle) per week, for every season the record
         holds a sighting in, and this one (one request a season; past seasons never expire)."""
@@ -124,21 +145,22 @@ class Products:
         return observer_effort(self.place.place, years=sorted(years | {self.as_of.year}), today=self.as_of,
                                session=self.session)  # fmt: skip
 
-    @cached_property
+    @product
     def cells(self) -> pd.DataFrame:
         """ERA5-Land daily max/min at every sighting's own grid cell, from its season's start to its last sighting
-        there, within Open-Meteo's free request weight (``WeightBudget``; what it leaves is listed)."""
+        there, within Open-Meteo's free request weight (one budget for every place asking through this session,
+        as Open-Meteo counts them together; what it leaves is listed)."""
         return cell_temperatures(self.record.sightings, timezone=self.place.place.timezone,
-                                 biofix=self.place.season_start, today=self.as_of, budget=WeightBudget(),
+                                 biofix=self.place.season_start, today=self.as_of, budget=weight_budget(self.session),
                                  session=self.session)  # fmt: skip
 
-    @cached_property
+    @product
     def sightings(self) -> pd.DataFrame:
         """The record's sightings with ``cum_dd`` from their own cell (the place's series where a cell has none)."""
         return attach_cum_dd(self.record.sightings, self.cells, place_series=self.temperatures, dd_rule=self.place.dd,
                              biofix=self.place.season_start)  # fmt: skip
 
-    @cached_property
+    @product
     def phenology(self) -> PlacePhenology:
         """Profiles of past seasons, this season's windows, one status per species, the hindcast (see
         ``analysis.phenology.place``)."""
@@ -149,7 +171,7 @@ class Products:
                                projection=self.season.projection, as_of=self.as_of, record_span=span,
                                evidence_days=self.place.days_back)  # fmt: skip
 
-    @cached_property
+    @product
     def species_week(self) -> pd.DataFrame:
         """iNaturalist species counts on the month-days around the as-of date, all years (the species page's
         table and the forecast page's "look for")."""
@@ -158,7 +180,7 @@ class Products:
             p.place, self.as_of, p.days_back, p.days_ahead, taxon_id=p.taxon_id, session=self.session
         )
 
-    @cached_property
+    @product
     def flying(self) -> pd.Series:
         """Species expected to be flying around each day of the season (feeds the viewing index)."""
         return species_flying(self.phenology, self.season.projection["date"])
@@ -176,6 +198,17 @@ _PRODUCTS: dict[tuple[Settings, str, date, int], Products] = {}
 _LOCK = threading.Lock()
 
 
+_BUDGETS: weakref.WeakKeyDictionary[ButterflySession, SharedWeightBudget] = weakref.WeakKeyDictionary()
+
+
+def weight_budget(session: ButterflySession) -> SharedWeightBudget:
+    """The Open-Meteo weight budget of everything asked through ``session`` (all places of a prefetch share it)."""
+    with _LOCK:
+        if session not in _BUDGETS:
+            _BUDGETS[session] = SharedWeightBudget()
+        return _BUDGETS[session]
+
+
 def products_for(settings: Settings, place: PlaceSettings, as_of: date, session: ButterflySession) -> Products:
     """The run's ``Products`` for ``place`` (one per settings, place, date and session in this process)."""
     key = (settings, place.slug, as_of, id(session))
@@ -185,7 +218,9 @@ def products_for(settings: Settings, place: PlaceSettings, as_of: date, session:
         return _PRODUCTS[key]
 
 
-def forget_products() -> None:
-    """Drop every kept product (a long-lived kernel starting a new run; tests)."""
+def forget_products(slug: str | None = None) -> None:
+    """Drop every kept product, or those of the place ``slug`` (its pages are done; a long-lived kernel starting
+    a new run; tests)."""
     with _LOCK:
-        _PRODUCTS.clear()
+        for key in [k for k in _PRODUCTS if slug is None or k[1] == slug]:
+            del _PRODUCTS[key]

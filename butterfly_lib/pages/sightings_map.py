@@ -64,7 +64,7 @@ def build(ctx: PageContext) -> SightingsMapResult:
 
 def with_sky(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (``sightings_with_weather`` output) plus ``daylight_h`` and ``sky`` (see the module docstring)."""
-    doy = pd.to_datetime(frame["observed_on"], errors="coerce", utc=True).dt.dayofyear.to_numpy(float)
+    doy = pd.to_datetime(frame["observed_on"], errors="coerce", utc=True).dt.day_of_year.to_numpy(float)
     out = frame.copy()
     out["daylight_h"] = daylight_hours(frame["latitude"].to_numpy(float), doy) if len(frame) else []
     out["sky"] = sky_label(out["sunshine_h"], out["daylight_h"], out["precipitation_mm"]) if len(frame) else []

@@ -12,6 +12,7 @@ it, and prints that the fallback was used.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -19,7 +20,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import yaml
 
@@ -114,14 +115,20 @@ def exporter_config() -> object:
     return c
 
 
+@functools.lru_cache(maxsize=1)
+def _exporter() -> Any:
+    # one exporter for every page: building one (loading its templates) costs about what exporting a page does
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", config=exporter_config())
+
+
 def export_notebook(path: Path) -> str:
     """One executed notebook as standalone HTML: outputs only (tagged cells removed), widget state embedded."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(str(path), as_version=4)
-    exporter = HTMLExporter(template_name="lab", config=exporter_config())
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     return body
 
 

@@ -8,6 +8,11 @@ nothing travels through environment variables. All notebooks of a run execute in
 (nbclient with a shared kernel manager, over IPC sockets rather than TCP), so the imports happen once and the
 pages share the run's ``Products`` (the season, the profiles) instead of computing them again.
 
+A live run fetches first (``butterfly_lib.site.prefetch``: the page builders run in this process, every
+source asked at once and iNaturalist through one limiter, several places' requests pooled) and a kernel renders
+each page as soon as its data is in the cache; several places are spread over a few kernels, one per worker
+(``butterfly_lib.site.workers``).
+
 One run owns ``pages/`` (``run_folder``): it takes the lock, executes into a staging folder and, when every page
 succeeded, writes ``run.json`` (mode, places, every page and its data files) and the landing page's cards
 (``index_cards``) there and swaps the folder in. A failing notebook stops the run with ``PageFailed`` naming
@@ -19,15 +24,15 @@ those pages come from another mode, snapshot or set of places: the landing page 
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.pages.context import place_folder
@@ -35,6 +40,23 @@ from butterfly_lib.settings import PlaceSettings, Settings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
 from butterfly_lib.site.run_folder import keep_failed, new_staging, pages_lock, publish
+from butterfly_lib.site.workers import Task, kernel_count, run_on_kernels
+
+if TYPE_CHECKING:
+    import nbformat
+
+
+def _nbformat() -> ModuleType:
+    """nbformat, imported where it is used (a live run starts fetching first). It brings jsonschema, which
+    imports rfc3987-syntax when installed (JupyterLab's jupyter-events brings it) only to check "iri" string
+    formats, building a grammar for about two seconds of CPU; no notebook schema uses that format, so this
+    process does without it."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import nbformat
+
+    return nbformat
+
 
 RUN_RECORD = "run.json"
 #: seconds one cell may run before the run is stopped (a live cold run of the map page takes the longest)
@@ -78,6 +100,7 @@ def _data_files(folder: Path, name: str) -> list[str]:
 def parameterized(notebook: Path, parameters: dict[str, Any], kernel_name: str) -> nbformat.NotebookNode:
     """The notebook with papermill's injected-parameters cell (tagged ``remove-cell``, so no page shows it) after
     its ``parameters`` cell."""
+    _nbformat()
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
@@ -102,8 +125,13 @@ class Kernel:
         # the kernel runs in another working folder than this process.
         self._sockets = tempfile.TemporaryDirectory(prefix="butterfly-kernel-")
         self.km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=str(Path(self._sockets.name) / "k"))
+        # no history and no output cache: a kernel that renders page after page would otherwise keep every
+        # figure and table it ever displayed (Out[n]), its memory growing with every place
         try:
-            self.km.start_kernel(cwd=str(cwd) if cwd else None, extra_arguments=["--HistoryManager.enabled=False"])
+            self.km.start_kernel(
+                cwd=str(cwd) if cwd else None,
+                extra_arguments=["--HistoryManager.enabled=False", "--InteractiveShell.cache_size=0"],
+            )
         except BaseException:
             self._sockets.cleanup()
             raise
@@ -120,6 +148,11 @@ class Kernel:
         finally:
             if client.kc is not None:
                 client.kc.stop_channels()
+
+    def run_code(self, code: str, timeout: int = 60) -> None:
+        """Run ``code`` in the kernel (between pages: dropping a finished place's products)."""
+        nbformat = _nbformat()
+        self.execute(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), timeout=timeout)
 
     def close(self) -> None:
         try:
@@ -213,31 +246,56 @@ def _execute(
     total: int,
     log: Callable[[str], None],
 ) -> list[PageRun]:
-    """Run ``names`` for every place into ``settings.paths.pages_dir`` (the staging folder) in one kernel."""
+    """Run ``names`` for every place into ``settings.paths.pages_dir`` (the staging folder): a live run's
+    prefetch fetches while kernels (one per worker) render each page once its data is cached."""
+    from butterfly_lib.site.prefetch import start_prefetch
+
     pages_dir = settings.paths.pages_dir
-    done: list[PageRun] = []
+    for place in settings.places:
+        place_folder(settings, place).mkdir(parents=True, exist_ok=True)
+    tasks = [Task(p, n, i * len(names) + j) for i, p in enumerate(settings.places) for j, n in enumerate(names)]
+    counter = iter(range(1, total + 1))
     with tempfile.TemporaryDirectory(prefix="butterfly-run-") as tmp:
         settings_file = Path(tmp) / "settings.json"
         settings_file.write_text(settings.to_json(), encoding="utf-8")
-        with Kernel(kernel_name, cwd=pages_dir) as kernel:
-            for place in settings.places:
-                folder = place_folder(settings, place)
-                folder.mkdir(parents=True, exist_ok=True)
-                for name in names:
-                    notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
-                    log(f"[{len(done) + 1}/{total}] {place.name}: {name} ...")
-                    t0 = time.monotonic()
-                    params = {"place": place.slug, "settings_file": str(settings_file)}
-                    nb = parameterized(notebook, params, kernel_name)
-                    try:
-                        kernel.execute(nb)
-                    except Exception as exc:
-                        nbformat.write(nb, str(output))
-                        raise _Failed(exc, nb, notebook, output, place) from exc
-                    nbformat.write(nb, str(output))
-                    run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
-                    done.append(run)
-                    log(f"    done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
+
+        def execute(kernel: Kernel, task: Task) -> PageRun:
+            nbformat = _nbformat()
+            place, name = task.place, task.name
+            folder = place_folder(settings, place)
+            notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
+            log(f"[{next(counter)}/{total}] {place.name}: {name} ...")
+            t0 = time.monotonic()
+            nb = parameterized(notebook, {"place": place.slug, "settings_file": str(settings_file)}, kernel_name)
+            try:
+                kernel.execute(nb)
+            except Exception as exc:
+                nbformat.write(nb, str(output))
+                raise _Failed(exc, nb, notebook, output, place) from exc
+            nbformat.write(nb, str(output))
+            run = PageRun(name, place.name, output, time.monotonic() - t0, _data_files(folder, name))
+            log(f"    {place.name}: {name} done in {run.seconds:.1f} s; data: {', '.join(run.data_files) or 'none'}")
+            return run
+
+        def place_done(kernel: Kernel, place: PlaceSettings) -> None:
+            kernel.run_code(f"from butterfly_lib.pages.products import forget_products\nforget_products({place.slug!r})")
+
+        prefetch = start_prefetch(settings, names, log=log)
+        failed = True
+        try:
+            done = run_on_kernels(
+                tasks,
+                kernels=kernel_count(len(settings.places)),
+                start_kernel=lambda: Kernel(kernel_name, cwd=pages_dir),
+                execute=execute,
+                ready=(lambda t: prefetch.ready(t.place, t.name)) if prefetch is not None else None,
+                place_done=place_done,
+            )
+            failed = False
+        finally:
+            if prefetch is not None:
+                prefetch.close(cancel=failed)
+                log(prefetch.report())
     return done
 
 

@@ -217,6 +217,26 @@ def _compute_flat(method, tmin, tmax, tnext, lower, upper, cutoff) -> np.ndarray
     return out
 
 
+def _clamped_average(tmin: np.ndarray, tmax: np.ndarray, lower: float, upper: float) -> np.ndarray | None:
+    """``simple-average-2`` over 1-d arrays, block by block and in place, so each block is read once while in
+    cache (the site's default rule: issue 17 keeps it within 1.5x of the same rule written in plain numpy); a
+    missing value stays NaN through the clamps. None when some ``tmin > tmax`` (the caller reports it)."""
+    out = np.empty_like(tmin)
+    tmp = np.empty(min(_BLOCK, tmin.size), dtype=tmin.dtype)
+    lo, hi, half = tmin.dtype.type(lower), tmin.dtype.type(upper), tmin.dtype.type(0.5)
+    for start in range(0, tmin.size, _BLOCK):
+        a, b = tmin[start : start + _BLOCK], tmax[start : start + _BLOCK]
+        if (a > b).any():
+            return None
+        o, t = out[start : start + _BLOCK], tmp[: a.size]
+        np.clip(b, lo, hi, out=o)
+        np.clip(a, lo, hi, out=t)
+        o += t
+        o *= half
+        o -= lo
+    return out
+
+
 def _as_float(a: np.ndarray, dtype) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=dtype).reshape(-1)
 
@@ -245,6 +265,10 @@ def degree_days_array(
     dtype = np.float32 if tmin.dtype == np.float32 and tmax.dtype == np.float32 else np.float64
     tmin = np.asarray(tmin, dtype=dtype)
     tmax = np.asarray(tmax, dtype=dtype)
+    if canonical == "simple-average-2" and tmin.ndim:
+        fast = _clamped_average(_as_float(tmin, dtype), _as_float(tmax, dtype), float(lower), float(upper))
+        if fast is not None:
+            return fast.reshape(tmin.shape)
     bad = tmin > tmax
     if bad.any():
         where = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()

@@ -1,7 +1,8 @@
 """Seasonality (``/observations/histogram``): observations of a taxon in a place per week of the year.
 
 Look here for the seasonality sparklines and flight-period shapes. One request, all years, observed dates
-(``date_field=observed``, ``interval=week_of_year``), cached for a day (``Tier.CURRENT``).
+(``date_field=observed``, ``interval=week_of_year``), cached for a week (``Tier.SEASONAL``): a week of new
+sightings barely moves counts summed over every year, so a daily refresh does not ask again.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def seasonality(
     fetched = client.get(
         PATH,
         params,
-        tier=Tier.CURRENT,
+        tier=Tier.SEASONAL,
         check=client.envelope_check(
             session,
             PATH, params, dict, parse=lambda results, url: _weeks({"results": results}, url)

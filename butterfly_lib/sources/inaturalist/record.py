@@ -66,18 +66,9 @@ DEFAULT_MAX_AGE = timedelta(hours=20)
 #: the per-year count request starts here (older observations are museum records; still checked)
 CENSUS_FIRST_YEAR = 1800
 
+#: an observation's identity, taxon, time and place as the observations endpoint gives them, then the record's own
 SIGHTING_COLUMNS = [
-    "id",
-    "taxon_id",
-    "scientific_name",
-    "common_name",
-    "rank",
-    "observed_on",
-    "observed_at",
-    "latitude",
-    "longitude",
-    "positional_accuracy_m",
-    "obscured",
+    *parse.OBSERVATION_COLUMNS[: parse.OBSERVATION_COLUMNS.index("obscured") + 1],
     "user_id",
     "user_login",
     "quality_grade",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,8 @@ from butterfly_lib.errors import ButterflyError, InvalidInput
 from butterfly_lib.place import Place
 
 FILE_NAME = "observations.duckdb"
+#: seconds to wait for a lock another process holds on the file (each operation holds it briefly)
+LOCK_WAIT_S = 60.0
 
 #: column -> DuckDB type of a record table; the order is the order of ``RecordStore.read``
 COLUMNS: dict[str, str] = {
@@ -116,13 +119,22 @@ class RecordStore:
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection to the file (closed afterwards); a lock held by another process is a clear error."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(self.path))
-        except duckdb.IOException as exc:
-            raise ButterflyError(
-                f"observation store {self.path} cannot be opened ({exc}); another process may be writing it: "
-                "let it finish and try again"
-            ) from exc
+        waited = 0.0
+        while True:
+            try:
+                con = duckdb.connect(str(self.path))
+                break
+            except duckdb.IOException as exc:
+                # another process holds the file for one short operation (a live run's prefetch writes a page of
+                # the record while a kernel reads another place's): wait for it, up to LOCK_WAIT_S
+                if "lock" in str(exc).lower() and waited < LOCK_WAIT_S:
+                    time.sleep(0.05)
+                    waited += 0.05
+                    continue
+                raise ButterflyError(
+                    f"observation store {self.path} cannot be opened ({exc}); another process may be writing "
+                    "it: let it finish and try again"
+                ) from exc
         try:
             con.execute("SET TimeZone = 'UTC'")
             con.execute(

@@ -107,9 +107,9 @@ def archive_daily(
         tier=tier_for_range(end, today=today),
         location=place_location(place.name, place.latitude, place.longitude),
         session=session,
-        check=checker(parse),
+        check=(check := checker(parse)),
     )
-    frame = parse(got.data, got.url)
+    frame = check.result(got.data, got.url)
     prov = got.provenance
     absent = frame.attrs.get("absent_days", 0)
     if absent:

@@ -26,10 +26,12 @@ for, from its 90 m terrain model; NaN when not given).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,6 +103,36 @@ class WeightBudget:
 
     def charge(self, weight: float) -> None:
         self.spent.append((self.clock(), weight))
+
+
+class SharedWeightBudget(WeightBudget):
+    """One ``WeightBudget`` for every place of a run, safe across threads (the runner's prefetch asks several
+    places' cells at once, and Open-Meteo counts them together): waiting and charging are one step, so two
+    threads cannot both pass the same gap; the ``charge`` that follows such a wait in the same thread is then
+    already paid (a request sent without waiting, on an unpaced session, is charged as usual)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._lock = threading.Lock()
+        self._prepaid = threading.local()
+
+    def allows(self, weight: float) -> bool:
+        with self._lock:
+            return super().allows(weight)
+
+    def wait_for(self, weight: float) -> float:
+        with self._lock:
+            slept = super().wait_for(weight)
+            super().charge(weight)
+        self._prepaid.weight = weight
+        return slept
+
+    def charge(self, weight: float) -> None:
+        if getattr(self._prepaid, "weight", None) == weight:
+            self._prepaid.weight = None
+            return
+        with self._lock:
+            super().charge(weight)
 
 
 def _seasons(days: pd.Series, biofix: str) -> tuple[np.ndarray, pd.Series]:
@@ -253,14 +285,15 @@ def cell_temperatures(
                 blocks.append(block)
             return pd.concat(blocks, ignore_index=True)
 
+        checked = checker(parse)  # keeps the frame it checked: the body is parsed once
         got = fetch(
             SOURCE, url, params, tier=tier_for_range(req.end, today=today), location=f"{req.n_cells} ERA5-Land cells",
-            session=session, check=checker(parse),
+            session=session, check=checked,
         )  # fmt: skip
         if not got.provenance.from_cache:
             network += 1
             budget.charge(req.weight)
-        frames.append(parse(got.data, got.url)[CELL_COLUMNS])
+        frames.append(checked.result(got.data, got.url)[CELL_COLUMNS])
         fetched.append(got)
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=CELL_COLUMNS)
     out.attrs = {}

@@ -279,13 +279,27 @@ def locations(payload: Any, expected: int, *, source: str, url: str) -> list[dic
     return items
 
 
-def checker(parse: Callable[[Any], object]) -> Callable[[Any], None]:
-    """A ``fetch(check=...)`` callable: a body the parser rejects is never cached."""
+class Checked:
+    """A ``fetch(check=...)`` callable: a body the parser rejects is never cached. It keeps what it parsed, so
+    ``result`` hands the caller the frame of the body it checked instead of parsing the same body twice."""
 
-    def check(data: Any) -> None:
-        parse(data)
+    def __init__(self, parse: Callable[..., Any]):
+        self.parse = parse
+        self._last: tuple[Any, Any] | None = None
 
-    return check
+    def __call__(self, data: Any) -> None:
+        self._last = (data, self.parse(data))
+
+    def result(self, data: Any, url: str) -> Any:
+        """The parse of ``data`` (the very object checked last, else parsed now, naming ``url`` in errors)."""
+        if self._last is not None and self._last[0] is data:
+            return self._last[1]
+        return self.parse(data, url)
+
+
+def checker(parse: Callable[..., Any]) -> Checked:
+    """A ``fetch(check=...)`` callable for ``parse`` (see ``Checked``)."""
+    return Checked(parse)
 
 
 def place_location(name: str, latitude: float, longitude: float) -> str:

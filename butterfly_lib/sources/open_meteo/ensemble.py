@@ -137,9 +137,9 @@ def ensemble(
 
     got = fetch(
         SOURCE, url, params, tier=Tier.LIVE, location=place_location(place.name, place.latitude, place.longitude),
-        session=session, check=checker(parse),
+        session=session, check=(check := checker(parse)),
     )  # fmt: skip
-    ds = parse(got.data, got.url)
+    ds = check.result(got.data, got.url)
     ds.attrs["model"] = model
     return attach(ds, got.provenance)
 

@@ -85,9 +85,9 @@ def forecast_daily(
         tier=Tier.LIVE,
         location=place_location(place.name, place.latitude, place.longitude),
         session=session,
-        check=checker(parse),
+        check=(check := checker(parse)),
     )
-    return attach(parse(got.data, got.url), got.provenance)
+    return attach(check.result(got.data, got.url), got.provenance)
 
 
 def forecast_minutely_15(
@@ -126,6 +126,6 @@ def forecast_minutely_15(
         tier=Tier.LIVE_SHORT,
         location=place_location(place.name, place.latitude, place.longitude),
         session=session,
-        check=checker(parse),
+        check=(check := checker(parse)),
     )
-    return attach(parse(got.data, got.url), got.provenance)
+    return attach(check.result(got.data, got.url), got.provenance)

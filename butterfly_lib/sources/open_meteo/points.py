@@ -130,9 +130,9 @@ def daily_at_points(
             tier=tier,
             location=f"{len(part)} grid cells",
             session=session,
-            check=checker(parse),
+            check=(check := checker(parse)),
         )
-        frames.append(parse(got.data, got.url))
+        frames.append(check.result(got.data, got.url))
         fetched.append(got)
     out = pd.concat(frames, ignore_index=True)
     out.attrs = {}
