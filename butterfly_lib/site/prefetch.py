@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from butterfly_lib.http.exchange import Exchange, Pool, attach_exchange
 from butterfly_lib.http.session import ButterflySession, build_session
+from butterfly_lib.pages import PAGES
 from butterfly_lib.pages.context import open_context
 from butterfly_lib.pages.products import Products, forget_products, product
 from butterfly_lib.settings import PlaceSettings, Settings
@@ -200,11 +201,13 @@ class Prefetch:
 def start_prefetch(
     settings: Settings, page_names: Sequence[str], *, log: Callable[[str], None] = print
 ) -> Prefetch | None:
-    """A started ``Prefetch`` for a live run; None offline (nothing to fetch) or when the cache is read-only
-    (nothing fetched could be kept for the kernel)."""
-    if settings.offline or not page_names:
+    """A started ``Prefetch`` for a live run; None offline (nothing to fetch), when no name is one of the site's
+    pages (notebooks without a page builder fetch nothing the prefetch could know of) or when the cache is
+    read-only (nothing fetched could be kept for the kernel)."""
+    pages = [name for name in page_names if name in PAGES]
+    if settings.offline or not pages:
         return None
-    prefetch = Prefetch(settings, page_names, log=log)
+    prefetch = Prefetch(settings, pages, log=log)
     if prefetch.session.read_only:
         prefetch.close()
         return None
