@@ -731,17 +731,25 @@ def parse_as_of(value: str | date | None, *, today: date | None = None) -> date 
     return d
 
 
-def _as_of_value(value: str | date | None) -> date | None:
-    if value is None or value == "today":
-        return None
+def as_date(name: str, value: object, allowed: str = "a date (datetime.date or 'YYYY-MM-DD')") -> date:
+    """A ``date`` from a date, datetime (its date), pandas Timestamp or ISO string; else ``InvalidInput`` naming
+    ``name``, the value and ``allowed``."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput("as_of", value, '"today" or an ISO date such as "2026-06-15"') from None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(name, value, allowed)
+
+
+def _as_of_value(value: str | date | None) -> date | None:
+    if value is None or value == "today":
+        return None
+    return as_date("as_of", value, '"today" or an ISO date such as "2026-06-15"')
 
 
 def _check_as_of_range(d: date, value: Any, today: date | None) -> None:

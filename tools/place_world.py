@@ -218,12 +218,6 @@ def _member(var: str, control: float | int, m: int, day: date, lat: float) -> fl
 class INatWorld(World):
     """``tools.inat_world.World`` with month/day filters, species counts and week-of-year histograms."""
 
-    def matches(self, path: str, query: dict[str, str]) -> bool:
-        if not path.rstrip("/").startswith(self.prefix + "/observations"):
-            return False
-        self._path, self._query = path.rstrip("/"), query
-        return True
-
     def next_reply(self) -> Reply:
         if self._path.endswith("/species_counts"):
             self.served += 1

@@ -26,7 +26,7 @@ from butterfly_lib.http import encode_params, fetch, tier_for_range
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.place import STATION_PATTERN, Place
 from butterfly_lib.provenance import Provenance, attach
-from butterfly_lib.settings import DEFAULT_ENDPOINTS
+from butterfly_lib.settings import DEFAULT_ENDPOINTS, as_date
 from butterfly_lib.sources.noaa.consistency import inconsistent_notice, mask_inconsistent_days
 from butterfly_lib.sources.noaa.plausible import check_daily
 
@@ -139,17 +139,6 @@ def _check_station(station: str | Place) -> str:
     return station
 
 
-def _as_date(name: str, value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(name, value, "a date (datetime.date or 'YYYY-MM-DD')") from None
-
-
 def noaa_daily(
     station: str | Place,
     start: date | str,
@@ -165,7 +154,7 @@ def noaa_daily(
     when ``end`` is more than 10 days ago, else current.
     """
     station = _check_station(station)
-    start, end = _as_date("start", start), _as_date("end", end)
+    start, end = as_date("start", start), as_date("end", end)
     today = today or datetime.now(UTC).date()
     if end < start:
         raise InvalidInput("end", end.isoformat(), f"a date on or after start ({start.isoformat()})")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from butterfly_lib.errors import InvalidInput, SourceError
+from butterfly_lib.settings import as_date
 from butterfly_lib.sources.open_meteo import plausible
 from butterfly_lib.sources.open_meteo.weather_codes import weather_label
 from butterfly_lib.units import f_to_c
@@ -96,20 +97,6 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or not low <= value <= high:
         raise InvalidInput(name, value, f"a whole number in {low}..{high}")
     return int(value)
-
-
-def as_date(name: str, value: object) -> date:
-    """A ``date`` from a date, datetime, pandas Timestamp or ISO string; else ``InvalidInput``."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise InvalidInput(name, value, "a date (datetime.date or 'YYYY-MM-DD')")
 
 
 def check_span(
