@@ -18,6 +18,7 @@ from butterfly_lib.http import REQUEST_LOG, build_session, make_retry, reset_ses
 from butterfly_lib.http.session import ButterflySession
 from butterfly_lib.pages.products import forget_products
 from butterfly_lib.settings import ENDPOINTS, HttpSettings
+from tests.fresh_clone import Build, shared_build
 from tools.replay import ReplayServer
 
 # No property test may fail because the machine is busy: no per-example deadline, no too-slow health check.
@@ -28,6 +29,14 @@ FIXTURES = Path(__file__).parent / "fixtures"
 pytest_plugins = ["tests.report_plugin"]
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto``: one worker more than there are cores, as a good part of the suite waits rather than computes
+    (timeouts and slow bodies of the fault matrix, notebook kernels working in processes of their own)."""
+    import os
+
+    return (os.cpu_count() or 1) + 1
 
 
 class NetworkBlocked(RuntimeError):
@@ -178,24 +187,20 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def offline_site(tmp_path_factory) -> tuple[Path, Path]:
-    """``(pages, _site)``: the real page notebooks run offline from the bundled snapshot and the nbconvert
-    fallback site built from them, in a temporary folder, once per test session (the checkout's ``pages/`` and
-    ``_site/`` are the user's and stay untouched)."""
-    from butterfly_lib.settings import PROJECT_ROOT, load_settings
-    from butterfly_lib.site.fallback import build_site
-    from butterfly_lib.site.modes import choose_mode
-    from butterfly_lib.site.runner import run_pages
+def fresh_site(tmp_path_factory, worker_id) -> Build:
+    """The site a user builds from a fresh clone: ``butterfly site --offline`` (the nbconvert fallback, from the
+    bundled snapshot) in a ``git clone`` of this checkout with its uncommitted changes. Built once per run and
+    shared by every worker (tests/fresh_clone.py); the checkout's own ``pages/`` and ``_site/`` stay untouched."""
+    base = tmp_path_factory.getbasetemp()
+    return shared_build(base.parent if worker_id != "master" else base)
 
-    tmp = tmp_path_factory.mktemp("offline-site")
-    settings = load_settings(env={}, offline=True)
-    settings = settings.with_(
-        paths=replace(settings.paths, pages_dir=tmp / "pages"),
-        http=replace(settings.http, cache_file=tmp / "snapshot.sqlite"),
-    )
-    run_pages(choose_mode(settings, log=lambda _m: None), log=lambda _m: None)
-    build_site(PROJECT_ROOT, pages_dir=tmp / "pages", out_dir=tmp / "_site", log=lambda _m: None)
-    return tmp / "pages", tmp / "_site"
+
+@pytest.fixture(scope="session")
+def offline_site(fresh_site) -> tuple[Path, Path]:
+    """``(pages, _site)`` of ``fresh_site``: the real page notebooks run offline and the fallback site built
+    from them."""
+    fresh_site.check()
+    return fresh_site.pages, fresh_site.site
 
 
 #: what a build writes in the checkout, and the places' observation records (costly to download again, and a

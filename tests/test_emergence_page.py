@@ -24,6 +24,9 @@ from tools.emergence_world import BOISE, SPECIES, plant_record
 from tools.inat_world import World
 from tools.open_meteo_world import ArchiveWorld, ForecastWorld
 
+#: its tests share a module fixture costly to build: one worker runs them all (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("test_emergence_page")
+
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2025, 6, 15)
 

@@ -24,6 +24,9 @@ from butterfly_lib.analysis.phenology import (
 from butterfly_lib.provenance import provenance_of
 from tools.phenology_sim import simulate
 
+#: its tests share a module fixture costly to build: one worker runs them all (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("test_phenology_sim")
+
 
 @pytest.fixture(scope="module")
 def sim():

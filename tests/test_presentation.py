@@ -18,6 +18,9 @@ from butterfly_lib.presentation.safe import esc, img, link, safe_url
 from butterfly_lib.settings import DegreeDays
 from tests import presentation_data as pdat
 
+#: its tests share a module fixture costly to build: one worker runs them all (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("test_presentation")
+
 HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "Tom & Jerry's <b>"]
 BAD_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<script>alert(1)</script>",
             "//evil.example/x", "vbscript:msgbox(1)", 'https://ok.org/" onmouseover="alert(1)', "ftp://x.org/a",

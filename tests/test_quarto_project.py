@@ -11,7 +11,6 @@ caption reads as a Quarto cross-reference label.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -29,17 +28,10 @@ from butterfly_lib.site.fallback import render_index
 from butterfly_lib.site.index_cards import CARDS_FILE
 from butterfly_lib.site.navigation import site_pages, site_title
 from tests.fake_quarto import SHORTCODE_HARNESS
+from tests.fresh_clone import build_offline, clone_checkout, git
 from tests.quarto_rules import gitignore_additions, listing_includes, pandoc_path, ref_type, table_hazards
 
 EXTENSION = PROJECT_ROOT / "_extensions" / "butterfly-cards"
-
-
-def _git(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, check=True, timeout=300, **kw
-    )
 
 
 # ------------------------------------------------------------------ what Quarto reads before anything runs
@@ -197,42 +189,14 @@ def test_no_rendered_table_reads_as_a_cross_reference_label(offline_site, tmp_pa
 
 @pytest.fixture(scope="module")
 def fresh_clone(tmp_path_factory) -> Path:
-    """``git clone`` of this checkout with its uncommitted changes (tracked and new, not ignored) committed on
-    top, so the clone holds exactly what the next commit of this working tree would."""
+    """A clone of its own for Quarto's path (the fallback's build is the shared ``fresh_site``)."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
-    dest = tmp_path_factory.mktemp("fresh") / "clone"
-    _git("clone", "--quiet", "--no-hardlinks", str(PROJECT_ROOT), str(dest), cwd=PROJECT_ROOT.parent)
-    diff = _git("diff", "HEAD", "--binary", cwd=PROJECT_ROOT).stdout
-    if diff.strip():
-        _git("apply", "--whitespace=nowarn", "-", cwd=dest, input=diff)
-    new = (
-        _git("ls-files", "--others", "--exclude-standard", "-z", cwd=PROJECT_ROOT).stdout.decode().split("\0")
-    )
-    for rel in filter(None, new):
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT_ROOT / rel, dest / rel)
-    _git("add", "-A", cwd=dest)
-    _git("commit", "-q", "--allow-empty", "-m", "the working tree as it stands", cwd=dest)
-    return dest
-
-
-def _run_site(clone: Path, bin_dir: Path | None) -> subprocess.CompletedProcess:
-    """``butterfly site --offline`` in the clone, with the clone's own package, and a PATH that has Quarto only
-    where ``bin_dir`` provides it."""
-    path = [
-        d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "quarto").exists()
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BUTTERFLY_")}
-    env.update(PATH=os.pathsep.join(([str(bin_dir)] if bin_dir else []) + path), PYTHONPATH=str(clone))
-    return subprocess.run(
-        [sys.executable, "-m", "butterfly_lib", "site", "--offline"],
-        cwd=clone, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+    return clone_checkout(tmp_path_factory.mktemp("fresh") / "clone")
 
 
 def _assert_clean(clone: Path) -> None:
-    status = _git("status", "--porcelain", "--untracked-files=all", cwd=clone).stdout.decode()
+    status = git("status", "--porcelain", "--untracked-files=all", cwd=clone).stdout.decode()
     assert status == "", f"the build changed tracked files or left unignored ones:\n{status}"
     assert gitignore_additions(clone) == []
 
@@ -249,7 +213,7 @@ def test_fresh_clone_quarto_render(fresh_clone):
         f'#!/bin/sh\nexec "{sys.executable}" "{clone / "tests" / "fake_quarto.py"}" "$@"\n'
     )
     (bin_dir / "quarto").chmod(0o755)
-    done = _run_site(clone, bin_dir)
+    done = build_offline(clone, bin_dir)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "quarto render" in done.stdout
     record = json.loads((clone / "_site" / "fake-quarto.json").read_text())
@@ -270,14 +234,11 @@ def test_fresh_clone_quarto_render(fresh_clone):
 
 
 @pytest.mark.slow
-def test_fresh_clone_fallback_build(fresh_clone):
-    """Without Quarto, `butterfly site` builds the same pages with nbconvert; the tree stays clean."""
-    clone = fresh_clone
-    shutil.rmtree(clone / "_site", ignore_errors=True)
-    shutil.rmtree(clone / "pages", ignore_errors=True)
-    done = _run_site(clone, None)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "nbconvert fallback" in done.stdout and "without encryption" not in done.stderr
+def test_fresh_clone_fallback_build(fresh_site):
+    """Without Quarto, `butterfly site` builds the same pages with nbconvert; the tree stays clean. (The build is
+    the one every end-to-end test shares: tests/fresh_clone.py.)"""
+    clone = fresh_site.check().clone
+    assert "nbconvert fallback" in fresh_site.stdout and "without encryption" not in fresh_site.stderr
     index = (clone / "_site" / "index.html").read_text()
     assert "Season progress" in index and "bp-banner-offline" in index
     for page in site_pages(clone):

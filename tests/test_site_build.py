@@ -18,7 +18,8 @@ from butterfly_lib.site.navigation import notebook_pages, site_pages
 from butterfly_lib.site.runner import run_pages
 from tests.site_helpers import page_cells, write_notebook
 
-pytestmark = pytest.mark.slow
+#: its tests share a module fixture costly to build: one worker runs them all (make test: --dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_site_build")]
 
 
 @pytest.fixture(scope="module")

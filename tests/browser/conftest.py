@@ -228,27 +228,6 @@ def site_url(site_shape):
     server.server_close()
 
 
-@pytest.fixture
-def open_page(browser, site_url):
-    """``open_page(path)`` -> (page, errors, router): the page loaded with CDN routing and error capture."""
-    contexts = []
-
-    def _open(path: str):
-        ctx = browser.new_context(viewport={"width": 1100, "height": 900})
-        contexts.append(ctx)
-        page = ctx.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        router = Router()
-        page.route("**/*", router)
-        page.goto(f"{site_url}/{path}", wait_until="load")
-        return page, errors, router
-
-    yield _open
-    for ctx in contexts:
-        ctx.close()
-
-
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,11 @@
-"""Every page of the offline-built site in headless Chromium, in both shapes (the nbconvert fallback's pages and
-their Quarto-shaped variant, see conftest.py): no page errors, figures present, the sightings map draws its
+"""Every page of the offline-built site works in headless Chromium, in both shapes (the nbconvert fallback's pages
+and their Quarto-shaped variant, see conftest.py): no page errors, figures present, the sightings map draws its
 markers with the widget JavaScript served from npm (on Quarto's shape through its integrity-checked require.js
-and jQuery), the offline banner visible, derived and simulated labels shown, the tables found by their ids;
-a screenshot of each page goes to test-output/screenshots/<shape>/."""
+and jQuery), the offline banner visible, derived and simulated labels shown, the tables found by their ids.
+
+Each page is loaded once per shape and width, by tests/browser/test_reader.py, which runs ``assert_page_works``
+on its desktop load (and takes the screenshots); this file holds those checks and the tests that need no page
+load."""
 
 from __future__ import annotations
 
@@ -41,22 +44,12 @@ def test_every_navbar_page_has_a_notebook():
     assert not missing, f"page notebooks not written: {missing}"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_page(page, site_shape, open_page, screenshots):
+def assert_page_works(tab, errors: list[str], router, page, site_shape) -> None:
+    """The page as loaded by the reader tests (tests/browser/test_reader.py, at 1366 px): no page errors, the
+    offline banner, the whole navbar, figures and tables present, the map's markers drawn from npm's widget
+    JavaScript, Quarto's integrity checks honoured, derived and simulated data labelled."""
     shape, site = site_shape
     assert (site / page.html_path).exists(), f"{page.html_path} was not built"
-    tab, errors, router = open_page(page.html_path)
-    if page.name == MAP_PAGE:
-        tab.wait_for_selector(".leaflet-container", timeout=30_000)
-        tab.wait_for_function(
-            "document.querySelectorAll('.leaflet-marker-icon, path.leaflet-interactive').length > 0",
-            timeout=30_000,
-        )
-    else:
-        tab.wait_for_load_state("networkidle")
-    (screenshots / shape).mkdir(exist_ok=True)
-    tab.screenshot(path=str(screenshots / shape / f"{page.name}.png"), full_page=True)
-
     assert not errors, f"{shape} {page.name}: page errors {errors}"
     banner = tab.locator(".bp-banner-offline").first
     assert banner.is_visible(), f"{page.name}: the offline snapshot banner is not visible"

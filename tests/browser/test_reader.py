@@ -13,6 +13,7 @@ import pytest
 
 from butterfly_lib.site.navigation import site_pages
 from tests.browser.conftest import Router
+from tests.browser.test_pages import assert_page_works
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -49,16 +50,21 @@ def tab(browser, site_url, request):
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.route("**/*", Router())
+        router = Router()
+        page.route("**/*", router)
         page.goto(f"{site_url}/{path}", wait_until="load")
         if MAP_PAGE in path:
             page.wait_for_selector(".leaflet-container", timeout=60_000)
             page.wait_for_function(
                 "document.querySelectorAll('path.leaflet-interactive').length > 0", timeout=60_000
             )
-        else:
-            page.wait_for_load_state("networkidle", timeout=60_000)
-        return page, errors
+        else:  # nothing loads after "load" on these pages but lazy images (loaded when scrolled to) and fonts
+            page.wait_for_function(
+                "[...document.images].every(i => i.complete || i.loading === 'lazy')"
+                " && document.fonts.status === 'loaded'",
+                timeout=60_000,
+            )
+        return page, errors, router
 
     yield _open
     for ctx in contexts:
@@ -71,11 +77,13 @@ IDS = [f"{p.name}-{w}" for p, w in CASES]
 
 @pytest.mark.parametrize(("page", "width"), CASES, ids=IDS)
 def test_reader_page(page, width, tab, screenshots, site_shape):
-    t, errors = tab(page.html_path, width)
+    t, errors, router = tab(page.html_path, width)
     folder = screenshots if site_shape[0] == "fallback" else screenshots / site_shape[0]
     folder.mkdir(exist_ok=True)
     t.screenshot(path=str(folder / f"{page.name}-{width}.png"), full_page=True)
     assert not errors, errors
+    if width == 1366:
+        assert_page_works(t, errors, router, page, site_shape)
     text = t.inner_text("body")
 
     for what, pattern in DEVELOPER:
