@@ -42,14 +42,19 @@ class _Collector:
     def __init__(self) -> None:
         self.rows: dict[str, dict] = {}
         self.files: set[str] = set()
+        #: node id -> place in the collection: rows are written in that order, whatever order the tests finish in
+        self.order: dict[str, int] = {}
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.files = {item.path.name for item in items if item.path.name in FILES}
+        self.order = {item.nodeid: i for i, item in enumerate(items)}
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: object, ids: list[str]) -> None:
         # under pytest-xdist the controller collects nothing itself: what the workers collected says which ran
         self.files |= {Path(i.split("::")[0]).name for i in ids} & set(FILES)
+        if not self.order:
+            self.order = {nodeid: i for i, nodeid in enumerate(ids)}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties).get(KEY)
@@ -82,7 +87,8 @@ class _Collector:
             return
         path = Path(forced) if forced else REPORT
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(list(self.rows.values())), encoding="utf-8")
+        ordered = sorted(self.rows, key=lambda nodeid: self.order.get(nodeid, len(self.order)))
+        path.write_text(render([self.rows[nodeid] for nodeid in ordered]), encoding="utf-8")
 
 
 def _cell(text: str) -> str:
