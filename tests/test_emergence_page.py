@@ -51,7 +51,11 @@ def boise(replay, tmp_path):
     session.close()
 
 
-def test_a_non_portland_place_gets_profiles_from_its_own_observations_and_temperatures(boise):
+def test_a_non_portland_place_gets_profiles_from_its_own_observations_and_temperatures_then_asks_nothing(
+    boise, tmp_path
+):
+    """Boise's emergence page from its own record and cells; then a second run the same day asks nothing, and an
+    offline run serves the record from the store without refreshing it."""
     settings, session, planted, archive, server = boise
     ctx = open_context(settings, session=session)
     result = emergence.build(ctx)
@@ -86,10 +90,8 @@ def test_a_non_portland_place_gets_profiles_from_its_own_observations_and_temper
     files = result.write(settings.paths.pages_dir)
     assert {"emergence-windows.csv", "emergence-hindcast.csv", "emergence-summary.json"} <= {f.name for f in files}
 
-
-def test_a_second_run_the_same_day_asks_nothing_and_offline_never_refreshes(boise, tmp_path):
-    settings, session, planted, _archive, server = boise
-    first = products_for(settings, settings.places[0], AS_OF, session)
+    # a second run the same day asks nothing; offline, the record is served without a refresh
+    first = ctx.products
     assert len(first.phenology.windows)
     before = len(server.requests)
     forget_products()
