@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -186,13 +187,52 @@ def browser():
         b.close()
 
 
+def _shared_root(tmp_path_factory, worker_id: str) -> Path:
+    """A folder every worker of this run shares (the workers' own temporary folders sit in it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if worker_id != "master" else base
+
+
+def _uses_the_site(item: pytest.Item) -> bool:
+    return "fresh_site" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    """Long tests first, tests of the shared built site last, the rest in between (each group in its collected
+    order): the workers start on the long poles, and the site is built in the background meanwhile
+    (``_site_built_in_the_background``). Tests of the reliability report keep their place: its rows follow the
+    collection."""
+    from tests.report_plugin import FILES
+
+    def rank(item: pytest.Item) -> int:
+        if _uses_the_site(item):
+            return 2
+        if item.get_closest_marker("slow") and item.path.name not in FILES:
+            return 0
+        return 1
+
+    items.sort(key=rank)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _site_built_in_the_background(request, tmp_path_factory, worker_id):
+    """One worker starts building the shared site (``fresh_site``) as the session starts, in a thread (the build
+    is a subprocess), so the tests that need it, which run last, find it built."""
+    thread = None
+    if worker_id in ("master", "gw0") and any(_uses_the_site(i) for i in request.session.items):
+        thread = threading.Thread(target=shared_build, args=(_shared_root(tmp_path_factory, worker_id),), daemon=True)
+        thread.start()
+    yield
+    if thread is not None:
+        thread.join()
+
+
 @pytest.fixture(scope="session")
 def fresh_site(tmp_path_factory, worker_id) -> Build:
     """The site a user builds from a fresh clone: ``butterfly site --offline`` (the nbconvert fallback, from the
     bundled snapshot) in a ``git clone`` of this checkout with its uncommitted changes. Built once per run and
     shared by every worker (tests/fresh_clone.py); the checkout's own ``pages/`` and ``_site/`` stay untouched."""
-    base = tmp_path_factory.getbasetemp()
-    return shared_build(base.parent if worker_id != "master" else base)
+    return shared_build(_shared_root(tmp_path_factory, worker_id))
 
 
 @pytest.fixture(scope="session")

@@ -57,7 +57,8 @@ class _Collector:
             self.order = {nodeid: i for i, nodeid in enumerate(ids)}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        props = dict(report.user_properties).get(KEY)
+        recorded = dict(report.user_properties).get(KEY)
+        props = dict(recorded) if isinstance(recorded, dict) else None
         if props is None:
             if report.when == "setup" and report.skipped and Path(report.fspath).name in FILES:
                 props = {"source": "-", "fault": report.nodeid.split("::")[-1], "expected": "-"}
