@@ -10,16 +10,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any, ParamSpec
+from typing import TYPE_CHECKING, Any, ParamSpec
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.typing import RcKeyType
 
 from butterfly_lib.provenance import Provenance
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is made: the runner's cards need only source_name
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
 P = ParamSpec("P")
 
@@ -97,6 +98,8 @@ def house_style(func: Callable[P, Figure]) -> Callable[P, Figure]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        import matplotlib.pyplot as plt
+
         with plt.rc_context(RC):
             fig = func(*args, **kwargs)
             make_ticks(fig)
@@ -130,6 +133,8 @@ def _missing(value: object) -> bool:
 
 def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
     """``(fig, ax)``: one axes with constrained layout."""
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     return fig, ax
 
@@ -137,6 +142,8 @@ def new_figure(figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, Axes]:
 def new_figure_grid(figsize: tuple[float, float] = FIGSIZE, **kwargs: Any) -> tuple[Figure, np.ndarray]:
     """``(fig, axes)``: an array of axes (``nrows``/``ncols``, other ``plt.subplots`` arguments) with
     constrained layout."""
+    import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(figsize=figsize, layout="constrained", **kwargs)
     return fig, np.asarray(axes)
 
