@@ -8,10 +8,11 @@ with no list of requests kept anywhere. All threads send through one ``Exchange`
 on the same WAL cache file, so iNaturalist sees one request a second from the whole process while Open-Meteo and
 NOAA are asked at the same time; requests of several places are pooled (``sources.open_meteo.pooling``:
 comma-separated coordinates; ``sources.inaturalist.pooling``: one query over the union of overlapping places,
-split locally). Each place's shared products (every ``@product`` of ``Products``) are also asked each in a thread
-of their own, so products that do not depend on each other are fetched at the same time. Builders run
-``WINDOW`` places at a time; a place's products are dropped once its pages are
-fetched, so memory does not grow with the number of places.
+split locally). The shared products the run's pages read (each page module declares its ``PRODUCTS``; the union
+of the pages in the run, ``products_of``) are also asked each in a thread of their own, so products that do not
+depend on each other are fetched at the same time; a product no page of the run reads is not asked (``butterfly
+run --only degree_days`` downloads no observation record). Builders run ``WINDOW`` places at a time; a place's
+products are dropped once its pages are fetched, so memory does not grow with the number of places.
 
 When a page's builder has finished, its data is in the cache: ``ready(place, page)`` is set and the runner lets
 a kernel render that page (``butterfly_lib.site.runner``); pages that need no iNaturalist data are rendered while
@@ -87,6 +88,20 @@ def product_names() -> list[str]:
     return [name for name, value in vars(Products).items() if isinstance(value, product)]
 
 
+def products_of(page_names: Sequence[str]) -> list[str]:
+    """The shared products the pages ``page_names`` read (the union of their modules' ``PRODUCTS``), in the order
+    ``Products`` declares them. A page module without ``PRODUCTS`` is taken to read every product."""
+    every = product_names()
+    wanted: set[str] = set()
+    for name in page_names:
+        declared = getattr(importlib.import_module(f"butterfly_lib.pages.{name}"), "PRODUCTS", None)
+        wanted |= set(every if declared is None else declared)
+    unknown = wanted - set(every)
+    if unknown:
+        raise ValueError(f"pages {list(page_names)} declare products Products does not have: {sorted(unknown)}")
+    return [name for name in every if name in wanted]
+
+
 def pools_for(settings: Settings) -> dict[str, Pool]:
     """The pooling rule of each source for the run's places (none for a single place)."""
     places = [p.place for p in settings.places]
@@ -118,16 +133,16 @@ class Prefetch:
 
     def start(self) -> Prefetch:
         _few_arenas()
-        products = product_names()
+        products = products_of(sorted({name for _slug, name in self.jobs}))
         self._pool = ThreadPoolExecutor(
             max_workers=self.window * (max(1, len({name for _slug, name in self.jobs})) + len(products)),
             thread_name_prefix="prefetch",
         )
         # place after place: the pool's queue keeps about WINDOW places going
         for place in self.settings.places:
-            # every product in a thread of its own first, so independent ones are fetched side by side (the
-            # record's effort from iNaturalist while its cells come from Open-Meteo) instead of one after the
-            # other as a page asks for them
+            # every product the run's pages read in a thread of its own first, so independent ones are fetched
+            # side by side (the record's effort from iNaturalist while its cells come from Open-Meteo) instead of
+            # one after the other as a page asks for them
             for name in products:
                 self._pool.submit(self._warm, place, name)
             for job in self.jobs.values():
@@ -214,4 +229,4 @@ def start_prefetch(
     return prefetch.start()
 
 
-__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "product_names", "start_prefetch"]
+__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "product_names", "products_of", "start_prefetch"]

@@ -1,0 +1,129 @@
+"""Which shared products each page reads, and a live run's prefetch asking only for those: each page module's
+``PRODUCTS`` against what its builder really touches, and a live ``--only degree_days`` run that asks nothing
+of iNaturalist (no observation record).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from butterfly_lib.pages import PAGES
+from butterfly_lib.pages.products import product
+
+
+def _snapshot_settings(tmp_path: Path):  # noqa: ANN202
+    from butterfly_lib.settings import load_settings
+
+    settings = load_settings(env={}, offline=True)
+    return settings.with_(
+        paths=replace(settings.paths, pages_dir=tmp_path / "pages"),
+        http=replace(settings.http, cache_file=tmp_path / "snapshot.sqlite"),
+    )
+
+
+def test_each_page_declares_exactly_the_products_its_builder_reads(tmp_path, monkeypatch):
+    """Every builder run offline on the snapshot with ``Products`` watched: the products it reads itself, and
+    through them (a product computed for the first time records what it reads), must be its ``PRODUCTS``. Each
+    product is computed once; its value is kept aside rather than on the instance, so every read, also a
+    later page's, passes the watch."""
+    from butterfly_lib.pages.context import open_context
+
+    direct: dict[str, set[str]] = defaultdict(set)
+    needs: dict[str, set[str]] = defaultdict(set)
+    kept: dict[str, object] = {}
+    stack: list[str] = []
+    page: list[str] = []
+    plain_get = product.__get__
+
+    def watched(self, instance, owner=None):  # noqa: ANN001, ANN202
+        if instance is None:
+            return self
+        name = self.attrname
+        (needs[stack[-1]] if stack else direct[page[-1]]).add(name)
+        if name not in kept:
+            stack.append(name)
+            try:
+                kept[name] = plain_get(self, instance, owner)
+            finally:
+                stack.pop()
+            instance.__dict__.pop(name, None)
+        return kept[name]
+
+    monkeypatch.setattr(product, "__get__", watched)
+    ctx = open_context(_snapshot_settings(tmp_path), log=lambda _m: None)
+    for name in PAGES:
+        page.append(name)
+        importlib.import_module(f"butterfly_lib.pages.{name}").build(ctx)
+
+    def closure(names: set[str]) -> set[str]:
+        out, todo = set(), list(names)
+        while todo:
+            n = todo.pop()
+            if n not in out:
+                out.add(n)
+                todo.extend(needs[n])
+        return out
+
+    for name in PAGES:
+        declared = getattr(importlib.import_module(f"butterfly_lib.pages.{name}"), "PRODUCTS", None)
+        assert declared is not None, f"pages/{name}.py declares no PRODUCTS"
+        read = closure(direct[name])
+        assert set(declared) == read, (
+            f"{name}: declares {sorted(declared)}, reads {sorted(read)} "
+            f"(missing {sorted(read - set(declared))}, unused {sorted(set(declared) - read)})"
+        )
+        assert len(declared) == len(set(declared)), f"{name}: a product named twice"
+
+
+def test_the_prefetch_warms_the_union_of_the_run_s_pages_products_in_class_order():
+    from butterfly_lib.site.prefetch import product_names, products_of
+
+    assert products_of(["degree_days"]) == ["temperatures", "forecast", "season"]
+    assert products_of(["methods", "sightings_map"]) == []
+    assert "record" not in products_of(["degree_days", "sightings_map", "methods"])
+    assert products_of(["degree_days", "species"]) == [n for n in product_names() if n != "flying"]
+    assert products_of(list(PAGES)) == product_names()
+
+
+# ---------------------------------------------------------------- live runs against the snapshot's replay server
+
+
+def _live_settings(server, tmp_path: Path):  # noqa: ANN001, ANN202
+    from benchmarks.refresh import bench_settings
+    from tools.snapshot import SNAPSHOT_AS_OF
+
+    settings = bench_settings(server, tmp_path / "c.sqlite", tmp_path / "pages", as_of=SNAPSHOT_AS_OF.isoformat())
+    return settings.with_(http=replace(settings.http, rate_limits=()))  # no waiting in a test
+
+
+RECORD_PATHS = ("/inaturalist/",)  # the record's pages, its effort histograms: all iNaturalist
+
+
+def _is_record_request(r) -> bool:  # noqa: ANN001
+    return r.path.startswith(RECORD_PATHS) or r.query.get("models") == "era5_land"
+
+
+@pytest.mark.slow
+def test_a_live_only_degree_days_run_asks_nothing_of_the_observation_record(tmp_path):
+    """``butterfly run --only degree_days``: the page needs temperatures and the forecast, so neither its
+    builder nor the prefetch's products ask iNaturalist (the record, its effort) or the record's ERA5-Land cells.
+    (``--only forecast`` does need the record: its viewing index counts the species expected to fly, from the
+    record's phenology.)"""
+    from butterfly_lib.site.modes import ModeChoice
+    from butterfly_lib.site.runner import run_pages
+    from tools.snapshot_server import server_misses, snapshot_server
+
+    with snapshot_server(0.0) as server:
+        settings = _live_settings(server, tmp_path)
+        result = run_pages(ModeChoice(settings, "test"), only="degree_days", log=lambda _m: None)
+        asked = list(server.requests)
+        assert server_misses(server) == []
+    assert [r.name for r in result.pages] == ["degree_days"]
+    assert asked, "the live run asked nothing at all"
+    assert [r.path for r in asked if _is_record_request(r)] == []
+    assert not (tmp_path / "record").exists() or not any((tmp_path / "record").rglob("*.duckdb"))
