@@ -1,15 +1,20 @@
 """Which shared products each page reads, and a live run's prefetch asking only for those: each page module's
-``PRODUCTS`` against what its builder really touches, and a live ``--only degree_days`` run that asks nothing
-of iNaturalist (no observation record).
+``PRODUCTS`` against what its builder really touches, a live ``--only degree_days`` run that asks nothing of
+iNaturalist (no observation record), and a failing page reported while the prefetch still has a request on the
+wire (no waiting for fetches no page will use).
+
+Nothing here depends on time: the request on the wire is held by an event of the replay server.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from butterfly_lib.pages import PAGES
@@ -127,3 +132,53 @@ def test_a_live_only_degree_days_run_asks_nothing_of_the_observation_record(tmp_
     assert asked, "the live run asked nothing at all"
     assert [r.path for r in asked if _is_record_request(r)] == []
     assert not (tmp_path / "record").exists() or not any((tmp_path / "record").rglob("*.duckdb"))
+
+
+def _failing_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("place = None\nsettings_file = None", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise RuntimeError('this page fails')"),
+    ])  # fmt: skip
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+
+
+@pytest.mark.slow
+def test_a_failing_page_is_raised_while_the_prefetch_still_has_a_request_on_the_wire(tmp_path):
+    """The degree-days page fails in the kernel while the species page's iNaturalist requests are held by the
+    server: the failure is raised without waiting for them, and the prefetch sends nothing more afterwards."""
+    from butterfly_lib.site.modes import ModeChoice
+    from butterfly_lib.site.runner import PageFailed, run_pages
+    from tools.snapshot_server import snapshot_server
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    _failing_notebook(notebooks / "degree_days.ipynb")
+    _failing_notebook(notebooks / "species.ipynb")  # never rendered: its data never arrives
+    hold = threading.Event()
+    # the safety net of a test that would otherwise hang: released long after any run of the page could end
+    safety = threading.Timer(300, hold.set)
+    safety.daemon = True
+    with snapshot_server(0.0) as server:
+        for route in server.routes:
+            if route.path.startswith("/inaturalist/"):
+                route.replies = [replace(reply, hold=hold) for reply in route.replies]
+        settings = _live_settings(server, tmp_path)
+        safety.start()
+        try:
+            with pytest.raises(PageFailed, match="this page fails"):
+                run_pages(ModeChoice(settings, "test"), notebooks_dir=notebooks,
+                          page_names=["degree_days", "species"], log=lambda _m: None)  # fmt: skip
+            still_held = not hold.is_set()
+            at_failure = len([r for r in server.requests if r.path.startswith("/inaturalist/")])
+        finally:
+            hold.set()
+            safety.cancel()
+        # released: the builders waiting for their turn stop at their next request instead of sending it; the
+        # thread that closes the prefetch's sessions ends once they have stopped (joined with a safety net only)
+        for thread in [t for t in threading.enumerate() if t.name == "prefetch-close"]:
+            thread.join(300)
+        after = len([r for r in server.requests if r.path.startswith("/inaturalist/")])
+    assert still_held, "the failure was raised only after the held iNaturalist requests were answered"
+    assert at_failure >= 1, "the species page's prefetch never reached iNaturalist: nothing was held"
+    assert after == at_failure, f"the prefetch sent {after - at_failure} iNaturalist request(s) after the failure"

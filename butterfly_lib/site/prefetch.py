@@ -18,7 +18,10 @@ When a page's builder has finished, its data is in the cache: ``ready(place, pag
 a kernel render that page (``butterfly_lib.site.runner``); pages that need no iNaturalist data are rendered while
 iNaturalist is still being asked. A builder that fails is reported and its page is rendered anyway: the kernel
 meets the same fault and the page says so (stale copy with a notice, or the error). Offline runs and read-only
-caches have nothing to prefetch (``start_prefetch`` returns None).
+caches have nothing to prefetch (``start_prefetch`` returns None). When the run fails (a page raised),
+``close(cancel=True)`` returns at once: the exchange refuses every further request, builders not started are
+dropped, and those with a request on the wire stop when it returns (their sessions are closed by the last one),
+so the failure is reported without waiting for fetches no page will use.
 """
 
 from __future__ import annotations
@@ -190,10 +193,28 @@ class Prefetch:
         return job.done
 
     def close(self, *, cancel: bool = False) -> None:
-        """Wait for the builders (``cancel``: the run failed, so only for those already running), then close the
-        sessions."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel)
+        """Wait for the builders, then close the sessions. ``cancel`` (the run failed): return at once; the
+        exchange refuses further requests, builders not started are dropped, and the sessions are closed once
+        the builders with a request on the wire have stopped (see the module docstring)."""
+        if not cancel:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            self._close_sessions()
+            return
+        self.exchange.cancel()
+        pool = self._pool
+        if pool is None:
+            self._close_sessions()
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+
+        def close_when_stopped() -> None:
+            pool.shutdown(wait=True)
+            self._close_sessions()
+
+        threading.Thread(target=close_when_stopped, name="prefetch-close", daemon=True).start()
+
+    def _close_sessions(self) -> None:
         self.session.close()
         self.exchange.close()
 
