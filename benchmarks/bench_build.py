@@ -123,7 +123,7 @@ def main() -> dict:
         bmed, bline = describe(f"the same before (code of {BEFORE})", before)
         bmem = baseline.run_case(SCRIPT.name, "--case", "offline", "--memory", commit=BEFORE)
         print(bline)
-        out.update(before=before, before_median_s=bmed, before_memory=bmem)
+        out.update(before=before, before_median_s=bmed, before_memory=bmem, before_commit=BEFORE)
     mem = memory["memory"]
     mverdict = "under" if mem["peak_pss_mb"] <= MEMORY_TARGET_MB else "OVER"
     print(
