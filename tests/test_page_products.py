@@ -106,7 +106,7 @@ def _live_settings(server, tmp_path: Path):  # noqa: ANN001, ANN202
     return settings.with_(http=replace(settings.http, rate_limits=()))  # no waiting in a test
 
 
-RECORD_PATHS = ("/inaturalist/",)  # the record's pages, its effort histograms: all iNaturalist
+RECORD_PATHS = ("/inaturalist/",)  # the record's pages and its effort histograms are iNaturalist requests
 
 
 def _is_record_request(r) -> bool:  # noqa: ANN001
@@ -134,6 +134,18 @@ def test_a_live_only_degree_days_run_asks_nothing_of_the_observation_record(tmp_
     assert not (tmp_path / "record").exists() or not any((tmp_path / "record").rglob("*.duckdb"))
 
 
+class _Arrival(threading.Event):
+    """An event whose waiters announce themselves: the first request held on it sets ``arrived``."""
+
+    def __init__(self, arrived: threading.Event):
+        super().__init__()
+        self.arrived = arrived
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.arrived.set()
+        return super().wait(timeout)
+
+
 def _failing_notebook(path: Path) -> None:
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("place = None\nsettings_file = None", metadata={"tags": ["parameters"]}),
@@ -155,14 +167,17 @@ def test_a_failing_page_is_raised_while_the_prefetch_still_has_a_request_on_the_
     notebooks.mkdir()
     _failing_notebook(notebooks / "degree_days.ipynb")
     _failing_notebook(notebooks / "species.ipynb")  # never rendered: its data never arrives
-    hold = threading.Event()
+    arrived = threading.Event()
+    hold = _Arrival(arrived)
     # the safety net of a test that would otherwise hang: released long after any run of the page could end
-    safety = threading.Timer(300, hold.set)
+    safety = threading.Timer(300, lambda: (arrived.set(), hold.set()))
     safety.daemon = True
     with snapshot_server(0.0) as server:
+        # iNaturalist's answers wait for the release; every other answer waits until an iNaturalist request is
+        # on the wire, so the degree-days page (no iNaturalist data) fails only once one is held
         for route in server.routes:
-            if route.path.startswith("/inaturalist/"):
-                route.replies = [replace(reply, hold=hold) for reply in route.replies]
+            wait = hold if route.path.startswith("/inaturalist/") else arrived
+            route.replies = [replace(reply, hold=wait) for reply in route.replies]
         settings = _live_settings(server, tmp_path)
         safety.start()
         try:
@@ -172,6 +187,7 @@ def test_a_failing_page_is_raised_while_the_prefetch_still_has_a_request_on_the_
             still_held = not hold.is_set()
             at_failure = len([r for r in server.requests if r.path.startswith("/inaturalist/")])
         finally:
+            arrived.set()
             hold.set()
             safety.cancel()
         # released: the builders waiting for their turn stop at their next request instead of sending it; the
