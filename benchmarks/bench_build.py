@@ -5,9 +5,11 @@ notebook through the runner, build ``_site`` with the nbconvert fallback, as Qua
 temporary folders so the checkout's ``pages/`` and ``_site/`` are untouched. Time: ``RUNS`` runs with nothing
 watching, each in a fresh interpreter (the median is the figure; the machine is shared, its load average is
 printed). Memory: one more run, sampled (``harness.measure_memory``: this process and its kernel). Output: the
-data files of every run compared with the fingerprints of the build made before the performance work
-(``benchmarks/outputs.py``, ``reference_outputs.json``). "Before": the same case on the code before the work
-(``benchmarks/baseline.py``).
+data files of every run compared with the fingerprints of the build made before the offline-speed work
+(``benchmarks/outputs.py``, ``reference_outputs.json``). "Before": the same case on the code before that work
+(``BEFORE``, run by ``benchmarks/baseline.py``): main with issue 17's prefetch and issue 14's cards in, so the
+reference has the cards and ``run.json`` of today's format (issue 17's own "before", ``baseline.BASELINE``,
+predates both).
 
 Run: ``.venv/bin/python benchmarks/bench_build.py [--runs 3] [--no-before]``
 """
@@ -28,6 +30,8 @@ SCRIPT = Path(__file__).resolve()
 TARGET_S = 12.0
 MEMORY_TARGET_MB = 400.0
 RUNS = 3
+#: the code before the offline-speed work (main as this branch started from)
+BEFORE = "c31556d"
 
 
 def offline_case(memory: bool) -> dict:
@@ -77,7 +81,7 @@ def runs(n: int, before: bool) -> list[dict]:
     from benchmarks import baseline
 
     if before:
-        return [baseline.run_case(SCRIPT.name, "--case", "offline") for _ in range(n)]
+        return [baseline.run_case(SCRIPT.name, "--case", "offline", commit=BEFORE) for _ in range(n)]
     return [harness.run_isolated(SCRIPT, "--case", "offline") for _ in range(n)]
 
 
@@ -116,10 +120,10 @@ def main() -> dict:
     out: dict = {"after": after, "memory": memory, "median_s": med}
     if not args.no_before:
         before = runs(args.runs, before=True)
-        bmed, bline = describe(f"the same before (code of {baseline.BASELINE})", before)
-        bmem = baseline.run_case(SCRIPT.name, "--case", "offline", "--memory")
+        bmed, bline = describe(f"the same before (code of {BEFORE})", before)
+        bmem = baseline.run_case(SCRIPT.name, "--case", "offline", "--memory", commit=BEFORE)
         print(bline)
-        out.update(before=before, before_median_s=bmed, before_memory=bmem)
+        out.update(before=before, before_median_s=bmed, before_memory=bmem, before_commit=BEFORE)
     mem = memory["memory"]
     mverdict = "under" if mem["peak_pss_mb"] <= MEMORY_TARGET_MB else "OVER"
     print(
@@ -132,7 +136,7 @@ def main() -> dict:
         print(f"memory before: peak {bm['peak_pss_mb']:.0f} MB PSS / {bm['peak_rss_mb']:.0f} MB RSS over "
               f"{bm['processes']} processes")  # fmt: skip
     if "before" in out:  # the reference is the build of the code before the work, made in this run
-        outputs.write_reference(out["before"][0]["fingerprint"], made_by=f"commit {baseline.BASELINE}")
+        outputs.write_reference(out["before"][0]["fingerprint"], made_by=f"commit {BEFORE}")
         for r in after:
             r["compare"] = outputs.compare_fingerprints(r["fingerprint"], out["before"][0]["fingerprint"])
     differ = [ln for r in after for ln in r["compare"] if not ln.startswith("same")]

@@ -1,13 +1,14 @@
 """Are a build's data files the same as before? Fingerprints of the files a run leaves in ``pages/``.
 
 Look here to see what "the pages' output is identical" is checked against. ``fingerprint(pages_dir)`` hashes
-every data file of a run (``*.csv``, ``*-summary.json``, ``*-provenance.json``, ``run.json``, ``_cards.md``):
+every data file of a run (``*.csv``, ``*-summary.json``, ``*-provenance.json``, ``run.json``, the landing page's
+cards ``_cards.html``, formerly ``_cards.md``):
 CSVs and summaries byte for byte; in the provenance records, ``run.json`` and the landing page's cards the
 moments of the run (``fetched_at``, ``expires``, ``generated_at``, the seconds each request took, the
 "fetched ... UTC" of a card) are blanked first, as they differ between any two runs. ``reference_outputs.json``
-holds the fingerprints of the offline build of the code before the performance work (``baseline.BASELINE``:
-main as merged into this branch), rewritten by ``bench_build.py`` from the run of that code it makes beside the
-current one; ``compare`` lists the files that differ.
+holds the fingerprints of the offline build of the code before the performance work (``bench_build.BEFORE``),
+rewritten by ``bench_build.py`` from the run of that code it makes beside the current one; ``compare`` lists the
+files that differ.
 
 Run: ``.venv/bin/python benchmarks/outputs.py PAGES_DIR [--write]`` (``--write`` replaces the reference)
 """
@@ -25,6 +26,8 @@ HERE = Path(__file__).resolve().parent
 REFERENCE = HERE / "reference_outputs.json"
 #: keys blanked before comparing: moments of the run, and ``store`` (the record's file, in the run's own folder)
 VOLATILE = frozenset({"fetched_at", "expires", "generated_at", "seconds", "store"})
+#: the landing page's cards: Markdown until issue 14, then HTML read by a Quarto shortcode
+CARDS = ("_cards.md", "_cards.html")
 _CARD_TIME = re.compile(r"fetched (\d{4}-\d\d-\d\d \d\d:\d\d|\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d) UTC")
 
 
@@ -41,15 +44,16 @@ def normalized(path: Path) -> bytes:
     raw = path.read_bytes()
     if path.name.endswith("-provenance.json") or path.name == "run.json":
         return json.dumps(_blank(json.loads(raw)), sort_keys=True).encode()
-    if path.name == "_cards.md":
+    if path.name in CARDS:
         return _CARD_TIME.sub("", raw.decode()).encode()
     return raw
 
 
 def data_files(pages_dir: Path) -> list[Path]:
     return sorted(
-        p for p in Path(pages_dir).rglob("*") if p.suffix in (".csv", ".json", ".md") and p.is_file()
-    )
+        p for p in Path(pages_dir).rglob("*")
+        if (p.suffix in (".csv", ".json", ".md") or p.name in CARDS) and p.is_file()
+    )  # fmt: skip
 
 
 def fingerprint(pages_dir: Path) -> dict[str, str]:

@@ -88,7 +88,8 @@ def summary_rows(refresh: dict, build: dict, places: dict, dd: dict, record: dic
         b = build
         before = f"{b['before_median_s']:.1f} s" if "before_median_s" in b else ""
         rows.append(
-            f"| full offline build, one place (seed + 6 notebooks + HTML), median of runs | {b['median_s']:.1f} s | "
+            f"| full offline build, one place (seed + 6 notebooks + HTML), median of runs (before: main before the "
+            f"offline-speed work, {b.get('before_commit', '')}) | {b['median_s']:.1f} s | "
             f"{before} | <= {BUILD_TARGET_S:.0f} s ({verdict(b['median_s'] <= BUILD_TARGET_S)}) |"
         )
         rows.append(f"| its data files against the build before the work | "

@@ -38,7 +38,8 @@ class Reply:
     """One canned answer. ``truncate`` sends only that many body bytes; ``reset`` closes without answering;
     ``trickle`` sends the body one byte at a time, that many seconds apart; ``repeat`` sends the body that many
     times (a large answer without holding it in memory); ``declare_length=False`` sends no ``Content-Length``
-    and ends the body by closing the connection."""
+    and ends the body by closing the connection; ``hold`` answers only once that event is set (a request kept
+    on the wire for as long as a test needs, with no clock involved)."""
 
     body: bytes | str = b""
     status: int = 200
@@ -50,6 +51,7 @@ class Reply:
     trickle: float = 0.0
     repeat: int = 1
     declare_length: bool = True
+    hold: threading.Event | None = None
 
     @classmethod
     def json(cls, obj: Any, **kw: Any) -> Reply:
@@ -176,6 +178,8 @@ class ReplayServer:
                     time.sleep(server.latency)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.hold is not None:
+                    reply.hold.wait()
                 if reply.reset:
                     self.close_connection = True
                     self.connection.close()

@@ -41,6 +41,11 @@ POOLED_HEADER = "X-Butterfly-Pooled"
 RECENT_SECONDS = 30.0
 
 
+class Cancelled(Exception):
+    """The exchange was cancelled (the run failed): no further request goes out. Deliberately not a
+    ``requests.RequestException``, so ``fetch`` neither retries it nor serves a stale copy: the builder stops."""
+
+
 @dataclass(frozen=True)
 class Shared:
     """An answer for one request, carved out of a request made for several (``via``)."""
@@ -117,6 +122,15 @@ class Exchange:
         #: requests that really went out, per source, and their seconds on the wire
         self.sent: dict[str, int] = {}
         self.seconds: dict[str, float] = {}
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Refuse every request from now on (``Cancelled``); a request already on the wire is not interrupted."""
+        self._cancelled.set()
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise Cancelled("the run stopped: the prefetch sends nothing more")
 
     def _source(self, source: str) -> _Source:
         with self._lock:
@@ -151,6 +165,7 @@ class Exchange:
     ) -> Answer:
         """The answer to ``prepared``: from a pool, from an identical request just sent, or from the network (one
         request of ``source`` at a time, rate-limited). ``pool=False``: straight to the network."""
+        self._check()
         url, params = split_url(prepared.url or "")
         rule = self.pools.get(source) if pool else None
         if rule is not None:
@@ -191,8 +206,10 @@ class Exchange:
         self, source: str, state: _Source, prepared: requests.PreparedRequest, limits: Limits
     ) -> bounded.Sent:
         """One request on the wire, in the source's turn; logged in ``REQUEST_LOG`` whatever its outcome."""
+        self._check()  # a request queued behind the source's turn while the run failed
         session = self._session(state)
         self.limiter.wait(source)
+        self._check()
         t0 = time.perf_counter()
         nbytes = 0
         try:
@@ -245,6 +262,7 @@ def attach_exchange(session: ButterflySession, exchange: Exchange) -> ButterflyS
 __all__ = [
     "POOLED_HEADER",
     "Answer",
+    "Cancelled",
     "Exchange",
     "Net",
     "Pool",

@@ -29,6 +29,9 @@ from butterfly_lib.sources.open_meteo import daily_through_today
 
 #: seasons of the station-against-grid comparison
 COMPARISON_YEARS = 11
+#: the shared products this page reads (``Products``), directly or through another product: what the runner's
+#: prefetch warms for it (no observation record)
+PRODUCTS = ("temperatures", "forecast", "season")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ from butterfly_lib.pages.products import Record
 from butterfly_lib.pages.result import PageResult
 from butterfly_lib.provenance import provenance_of
 
+#: the shared products this page reads (``Products``), directly or through another product: what the runner's
+#: prefetch warms for it
+PRODUCTS = ("temperatures", "forecast", "season", "record", "effort", "cells", "sightings", "phenology")
+
 
 def _day(x: Any) -> str:
     t = pd.Timestamp(x)

@@ -29,6 +29,10 @@ from butterfly_lib.sources.open_meteo import ensemble, forecast_minutely_15
 BEST_DAYS = 3
 #: how many species the answer sentence names
 LOOK_FOR = 3
+#: the shared products this page reads (``Products``), directly or through another product: what the runner's
+#: prefetch warms for it (``flying``, the species expected on the wing, rests on the record's phenology)
+PRODUCTS = ("temperatures", "forecast", "season", "record", "effort", "cells", "sightings", "phenology",
+            "species_week", "flying")  # fmt: skip
 
 
 @dataclass(frozen=True)

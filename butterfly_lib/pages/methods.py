@@ -18,6 +18,9 @@ from butterfly_lib.pages.context import PageContext
 from butterfly_lib.pages.result import PageResult
 from butterfly_lib.settings import ENDPOINTS
 
+#: the shared products this page reads (``Products``): none
+PRODUCTS: tuple[str, ...] = ()
+
 
 @dataclass(kw_only=True)
 class MethodsResult(PageResult):

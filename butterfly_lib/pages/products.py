@@ -18,6 +18,7 @@ was last refreshed.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
 import weakref
@@ -122,12 +123,14 @@ class Products:
         p, folder = self.place, self.record_folder
         if self.settings.snapshot is not None:
             _drop_if_older_than_snapshot(folder, self.settings.paths.snapshot_dir)
-        state = inat_record.record_state(p.place, folder, p.taxon_id)
-        report = None
-        if not (self.session.offline and state is not None and state.build_complete):
-            report = inat_record.update_record(p.place, folder, taxon_id=p.taxon_id, session=self.session,
-                                               progress=False)  # fmt: skip
-        frame = inat_record.sightings(p.place, folder, taxon_id=p.taxon_id)
+        # offline nothing goes out between the store's operations: one connection for all of them
+        with RecordStore(folder).held() if self.session.offline else contextlib.nullcontext():
+            state = inat_record.record_state(p.place, folder, p.taxon_id)
+            report = None
+            if not (self.session.offline and state is not None and state.build_complete):
+                report = inat_record.update_record(p.place, folder, taxon_id=p.taxon_id, session=self.session,
+                                                   progress=False)  # fmt: skip
+            frame = inat_record.sightings(p.place, folder, taxon_id=p.taxon_id)
         attrs = dict(frame.attrs)
         days = pd.to_datetime(pd.Series(frame["observed_on"]))
         frame = frame[(days <= pd.Timestamp(self.as_of)).to_numpy()].reset_index(drop=True)

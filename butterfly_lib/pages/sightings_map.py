@@ -23,6 +23,8 @@ from butterfly_lib.sources.inaturalist import sightings_this_week
 from butterfly_lib.sources.open_meteo import daily_at_dated_points
 
 MAX_SIGHTINGS = 1000
+#: the shared products this page reads (``Products``): none, it asks its own sources
+PRODUCTS: tuple[str, ...] = ()
 
 
 @dataclass(kw_only=True)

@@ -24,6 +24,10 @@ from butterfly_lib.sources.inaturalist import seasonality, species_this_year
 
 #: species whose week-of-year seasonality is fetched (one request each)
 SEASONALITY_TOP = 12
+#: the shared products this page reads (``Products``), directly or through another product: what the runner's
+#: prefetch warms for it (the statuses come from the record's phenology)
+PRODUCTS = ("temperatures", "forecast", "season", "record", "effort", "cells", "sightings", "phenology",
+            "species_week")  # fmt: skip
 
 
 INAT_TAXON = "https://www.inaturalist.org/taxa/"

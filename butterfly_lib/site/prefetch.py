@@ -8,16 +8,20 @@ with no list of requests kept anywhere. All threads send through one ``Exchange`
 on the same WAL cache file, so iNaturalist sees one request a second from the whole process while Open-Meteo and
 NOAA are asked at the same time; requests of several places are pooled (``sources.open_meteo.pooling``:
 comma-separated coordinates; ``sources.inaturalist.pooling``: one query over the union of overlapping places,
-split locally). Each place's shared products (every ``@product`` of ``Products``) are also asked each in a thread
-of their own, so products that do not depend on each other are fetched at the same time. Builders run
-``WINDOW`` places at a time; a place's products are dropped once its pages are
-fetched, so memory does not grow with the number of places.
+split locally). The shared products the run's pages read (each page module declares its ``PRODUCTS``; the union
+of the pages in the run, ``products_of``) are also asked each in a thread of their own, so products that do not
+depend on each other are fetched at the same time; a product no page of the run reads is not asked (``butterfly
+run --only degree_days`` downloads no observation record). Builders run ``WINDOW`` places at a time; a place's
+products are dropped once its pages are fetched, so memory does not grow with the number of places.
 
 When a page's builder has finished, its data is in the cache: ``ready(place, page)`` is set and the runner lets
 a kernel render that page (``butterfly_lib.site.runner``); pages that need no iNaturalist data are rendered while
 iNaturalist is still being asked. A builder that fails is reported and its page is rendered anyway: the kernel
 meets the same fault and the page says so (stale copy with a notice, or the error). Offline runs and read-only
-caches have nothing to prefetch (``start_prefetch`` returns None).
+caches have nothing to prefetch (``start_prefetch`` returns None). When the run fails (a page raised),
+``close(cancel=True)`` returns at once: the exchange refuses every further request, builders not started are
+dropped, and those with a request on the wire stop when it returns (their sessions are closed by the last one),
+so the failure is reported without waiting for fetches no page will use.
 """
 
 from __future__ import annotations
@@ -87,6 +91,20 @@ def product_names() -> list[str]:
     return [name for name, value in vars(Products).items() if isinstance(value, product)]
 
 
+def products_of(page_names: Sequence[str]) -> list[str]:
+    """The shared products the pages ``page_names`` read (the union of their modules' ``PRODUCTS``), in the order
+    ``Products`` declares them. A page module without ``PRODUCTS`` is taken to read every product."""
+    every = product_names()
+    wanted: set[str] = set()
+    for name in page_names:
+        declared = getattr(importlib.import_module(f"butterfly_lib.pages.{name}"), "PRODUCTS", None)
+        wanted |= set(every if declared is None else declared)
+    unknown = wanted - set(every)
+    if unknown:
+        raise ValueError(f"pages {list(page_names)} declare products Products does not have: {sorted(unknown)}")
+    return [name for name in every if name in wanted]
+
+
 def pools_for(settings: Settings) -> dict[str, Pool]:
     """The pooling rule of each source for the run's places (none for a single place)."""
     places = [p.place for p in settings.places]
@@ -118,16 +136,16 @@ class Prefetch:
 
     def start(self) -> Prefetch:
         _few_arenas()
-        products = product_names()
+        products = products_of(sorted({name for _slug, name in self.jobs}))
         self._pool = ThreadPoolExecutor(
             max_workers=self.window * (max(1, len({name for _slug, name in self.jobs})) + len(products)),
             thread_name_prefix="prefetch",
         )
         # place after place: the pool's queue keeps about WINDOW places going
         for place in self.settings.places:
-            # every product in a thread of its own first, so independent ones are fetched side by side (the
-            # record's effort from iNaturalist while its cells come from Open-Meteo) instead of one after the
-            # other as a page asks for them
+            # every product the run's pages read in a thread of its own first, so independent ones are fetched
+            # side by side (the record's effort from iNaturalist while its cells come from Open-Meteo) instead of
+            # one after the other as a page asks for them
             for name in products:
                 self._pool.submit(self._warm, place, name)
             for job in self.jobs.values():
@@ -175,10 +193,28 @@ class Prefetch:
         return job.done
 
     def close(self, *, cancel: bool = False) -> None:
-        """Wait for the builders (``cancel``: the run failed, so only for those already running), then close the
-        sessions."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=cancel)
+        """Wait for the builders, then close the sessions. ``cancel`` (the run failed): return at once; the
+        exchange refuses further requests, builders not started are dropped, and the sessions are closed once
+        the builders with a request on the wire have stopped (see the module docstring)."""
+        if not cancel:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            self._close_sessions()
+            return
+        self.exchange.cancel()
+        pool = self._pool
+        if pool is None:
+            self._close_sessions()
+            return
+        pool.shutdown(wait=False, cancel_futures=True)
+
+        def close_when_stopped() -> None:
+            pool.shutdown(wait=True)
+            self._close_sessions()
+
+        threading.Thread(target=close_when_stopped, name="prefetch-close", daemon=True).start()
+
+    def _close_sessions(self) -> None:
         self.session.close()
         self.exchange.close()
 
@@ -214,4 +250,4 @@ def start_prefetch(
     return prefetch.start()
 
 
-__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "product_names", "start_prefetch"]
+__all__ = ["WINDOW", "Job", "Prefetch", "pools_for", "product_names", "products_of", "start_prefetch"]

@@ -250,6 +250,13 @@ def parse_block(
 def _every_day(out: pd.DataFrame, span: tuple[date, date], timezone: str) -> pd.DataFrame:
     """One row per day of ``span``: days the answer left out become rows of missing values, counted in
     ``attrs["absent_days"]`` (Open-Meteo answers every day of a range, so a short answer is never silently short)."""
+    n_days = (span[1] - span[0]).days + 1
+    stamps = out["date"]
+    if len(out) == n_days and n_days and stamps.iloc[0].date() == span[0] and stamps.iloc[-1].date() == span[1]:
+        # days strictly increasing (checked when read) from the first to the last of the span, as many as it
+        # has: every day is there (the usual answer, told without building the span's calendar)
+        out.attrs["absent_days"] = 0
+        return out
     days = pd.date_range(pd.Timestamp(span[0]), pd.Timestamp(span[1]), freq="D").tz_localize(timezone)
     absent = int((~days.isin(out["date"])).sum())
     if absent:

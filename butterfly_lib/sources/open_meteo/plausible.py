@@ -22,6 +22,7 @@ Missing values (null) are not implausible: they stay missing, as before.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -121,10 +122,27 @@ def check_values(values: Values, labels: Sequence[str], block: str, *, source: s
             raise _fail(source, url, f"{column} {value:g} outside {low:g}..{high:g} {_where(bad, labels)}")
 
 
+class _StampLabels(Sequence[str]):
+    """The labels of a block's time steps, written only for the step an error names (a parse of every cell of
+    the record would otherwise format tens of thousands of dates that no message uses)."""
+
+    def __init__(self, stamps: pd.Series, daily: bool):
+        self.stamps, self.daily = stamps, daily
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        t = self.stamps.iloc[int(i)]
+        return t.date().isoformat() if self.daily else t.isoformat()
+
+
 def check_frame(frame: pd.DataFrame, block: str, *, source: str, url: str) -> None:
     """``check_values`` on a parsed block (``date`` or ``time`` column plus value columns)."""
     stamp = "date" if "date" in frame else "time"
-    labels = [t.date().isoformat() if block == "daily" else t.isoformat() for t in frame[stamp]]
+    labels = _StampLabels(frame[stamp], block == "daily")
     checked = [c for c in frame.columns if c in BOUNDS or c == "sunshine_min"]
     values = {c: frame[c].to_numpy(dtype=float, na_value=np.nan) for c in checked}
     check_values(values, labels, block, source=source, url=url)
