@@ -10,7 +10,9 @@ BROWSER_STAMP := tests/browser/node_modules/.installed
 # Some machines (this project's CI image among them) set PYTHONDONTWRITEBYTECODE=1. A build or a test run starts
 # many Python processes (test workers, notebook kernels, the command line in fresh clones), and without cached
 # bytecode each compiles the package again and pytest rewrites every test module again (about 7 s per worker).
+# The bytecode goes into the venv, not beside the sources: the tree holds only what git tracks and the build output.
 unexport PYTHONDONTWRITEBYTECODE
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
 .PHONY: install site test lab lint bench clean snapshot
 
