@@ -90,9 +90,7 @@ class Answer(bounded.Sent):
 def split_url(url: str) -> tuple[str, dict[str, str]]:
     """``(url without query, its parameters)``."""
     parts = urlsplit(url)
-    return parts._replace(query="", fragment="").geturl(), dict(
-        parse_qsl(parts.query, keep_blank_values=True)
-    )
+    return parts._replace(query="", fragment="").geturl(), dict(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def key_of(url: str, params: Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -260,14 +258,6 @@ def attach_exchange(session: ButterflySession, exchange: Exchange) -> ButterflyS
 
 
 __all__ = [
-    "POOLED_HEADER",
-    "Answer",
-    "Cancelled",
-    "Exchange",
-    "Net",
-    "Pool",
-    "Shared",
-    "attach_exchange",
-    "key_of",
+    "POOLED_HEADER", "Answer", "Cancelled", "Exchange", "Net", "Pool", "Shared", "attach_exchange", "key_of",
     "split_url",
 ]

@@ -83,7 +83,7 @@ def test_reader_page(page, width, tab, screenshots, site_shape):
     t.screenshot(path=str(folder / f"{page.name}-{width}.png"), full_page=True)
     assert not errors, errors
     if width == 1366:
-        assert_page_works(t, errors, router, page, site_shape)
+        assert_page_works(t, router, page, site_shape)
     text = t.inner_text("body")
 
     for what, pattern in DEVELOPER:
