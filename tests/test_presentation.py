@@ -27,6 +27,14 @@ BAD_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:text/html,<scrip
             "https://ok.org/a b", "", None, 42]
 
 
+def test_this_module_runs_as_one_group_on_one_worker(request):
+    """Under ``--dist loadgroup`` (make test) a test marked ``xdist_group`` carries its group in its node id,
+    which is how pytest-xdist keeps the group on one worker. pytest 9.2 dropped it silently
+    (pytest-dev/pytest-xdist#1386): every costly module fixture was then built on every worker."""
+    if request.config.getoption("loadgroup", default=False):
+        assert request.node.nodeid.endswith("@test_presentation"), request.node.nodeid
+
+
 def _no_raw_markup(html: str) -> None:
     assert "<script" not in html.lower()
     assert "<img src=x" not in html
