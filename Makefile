@@ -35,9 +35,8 @@ $(BROWSER_STAMP): tests/browser/package.json
 site: $(STAMP)
 	$(BIN)/butterfly site
 
-# The tests run in one worker more than the machine has cores (tests/conftest.py): much of the suite waits (on
-# sockets, timeouts and notebook kernels), so the extra worker fills the idle time, and mypy (one core, about
-# 20 s from a cold cache) runs beside them.
+# The tests run in a worker per core plus one for each group of tests that mostly wait (the fault matrix's
+# timeouts and trickled bodies, tests/conftest.py), and mypy (one core, about 8 s from a cold cache) runs beside them.
 # --dist loadgroup: a module whose tests share a costly module fixture is marked xdist_group and runs on one
 # worker; every other test goes wherever a worker is free. Both must pass; mypy's report follows the tests'.
 test: $(STAMP) $(BROWSER_STAMP)

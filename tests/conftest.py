@@ -33,11 +33,11 @@ _real_connect_ex = socket.socket.connect_ex
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """``-n auto``: one worker more than there are cores, as a good part of the suite waits rather than computes
-    (timeouts and slow bodies of the fault matrix, notebook kernels working in processes of their own)."""
+    """``-n auto``: a worker per core for the tests that compute, and one for each group of tests that mostly
+    wait (``WAITING_GROUPS``, see ``pytest_collection_modifyitems``)."""
     import os
 
-    return (os.cpu_count() or 1) + 1
+    return (os.cpu_count() or 1) + WAITING_GROUPS
 
 
 class NetworkBlocked(RuntimeError):
@@ -197,14 +197,22 @@ def _uses_the_site(item: pytest.Item) -> bool:
     return "fresh_site" in getattr(item, "fixturenames", ())
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks this adds
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
-    """Long tests first, tests of the shared built site last, the rest in between (each group in its collected
-    order): the workers start on the long poles, and the site is built in the background meanwhile
-    (``_site_built_in_the_background``). Tests of the reliability report keep their place: its rows follow the
-    collection."""
+    """The order the workers take tests in: the tests that mostly wait first, in ``WAITING_GROUPS`` groups of
+    their own (each group runs on one worker, one test after another), then long tests, the rest, and the tests
+    of the shared built site last (each group in its collected order).
+
+    While a worker or two sit in the fault matrix's read timeouts, trickled bodies and Retry-After pauses (about
+    90 s of waiting for 20 s of CPU), the others keep the cores busy with the long tests, and the site is built in
+    the background meanwhile (``_site_built_in_the_background``). Spread among the other tests instead, the
+    waiting still bunched up: every worker sat in a timeout at once and the machine idled for half a minute.
+    The waiting tests keep their order, so the reliability report, whose rows follow the collection, does too."""
     from tests.report_plugin import FILES
 
     def rank(item: pytest.Item) -> int:
+        if item.path.name in WAITING:
+            return -1
         if _uses_the_site(item):
             return 2
         if item.get_closest_marker("slow") and item.path.name not in FILES:
@@ -212,6 +220,16 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
         return 1
 
     items.sort(key=rank)
+    waiting = [i for i in items if rank(i) == -1]
+    if config.getvalue("loadgroup"):
+        for n, item in enumerate(waiting):
+            item.add_marker(pytest.mark.xdist_group(f"waiting-{n * WAITING_GROUPS // len(waiting) + 1}"))
+
+
+#: modules whose tests mostly wait (read timeouts, trickled bodies, Retry-After) rather than compute
+WAITING = ("test_fault_matrix.py",)
+#: the waiting tests run in this many groups, each on a worker of its own
+WAITING_GROUPS = 2
 
 
 @pytest.fixture(autouse=True, scope="session")
