@@ -6,7 +6,6 @@ Nothing here measures time: the figures are in ``benchmarks/`` (``make bench``).
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
@@ -18,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from butterfly_lib.http import REQUEST_LOG, Tier, build_session, fetch
+from butterfly_lib.http import Tier, build_session, fetch
 from butterfly_lib.http.exchange import Exchange, attach_exchange
 from butterfly_lib.place import Place
 from butterfly_lib.sources.inaturalist import DateRange, observations, seasonality
@@ -384,39 +383,6 @@ def test_a_second_session_on_an_open_cache_does_not_hide_later_writes_from_other
 
 
 # ---------------------------------------------------------------- the whole run: fetched once, rendered from the cache
-
-
-@pytest.mark.slow
-def test_a_live_run_of_two_places_fetches_in_the_runner_and_renders_from_the_cache(tmp_path):
-    from benchmarks.refresh import bench_settings
-    from butterfly_lib.site.modes import ModeChoice
-    from butterfly_lib.site.runner import run_pages
-    from tools.snapshot import SNAPSHOT_AS_OF
-    from tools.snapshot_server import server_misses, snapshot_server
-
-    with snapshot_server(0.0, any_place=True) as server:
-        settings = bench_settings(server, tmp_path / "c.sqlite", tmp_path / "pages", n_places=2,
-                                  as_of=SNAPSHOT_AS_OF.isoformat())  # fmt: skip
-        settings = settings.with_(http=replace(settings.http, rate_limits=()))  # no waiting in a test
-        REQUEST_LOG.reset()
-        result = run_pages(ModeChoice(settings, "test"), page_names=["forecast", "species", "methods"],
-                           log=lambda _m: None)  # fmt: skip
-        assert server_misses(server) == []
-        inat = [r for r in server.requests if r.path.startswith("/inaturalist/")]
-    assert len(result.pages) == 6
-    # the kernel asked nothing: every page's own request log shows cache hits only
-    for run in result.pages:
-        prov = json.loads((run.notebook.parent / f"{run.name}-provenance.json").read_text())
-        assert all(row["requests"] == 0 for row in prov["requests"]), (run.place, run.name, prov["requests"])
-    # species counts per place (3 each: not splittable), the 12 week-of-year histograms once for both places
-    week_of_year = [
-        r for r in inat if r.path.endswith("/histogram") and r.query.get("interval") == "week_of_year"
-    ]
-    assert len(week_of_year) == 12
-    assert len([r for r in inat if r.path.endswith("/species_counts")]) == 6
-    second = result.pages[3]
-    prov = json.loads((second.notebook.parent / "species-provenance.json").read_text())
-    assert any("overlapping places" in d["notice"] for d in prov["datasets"])
 
 
 def test_the_prefetch_asks_every_shared_product_including_the_record_and_what_it_needs():
