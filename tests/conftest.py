@@ -221,9 +221,8 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
 
     items.sort(key=rank)
     waiting = [i for i in items if rank(i) == -1]
-    if config.getvalue("loadgroup"):
-        for n, item in enumerate(waiting):
-            item.add_marker(pytest.mark.xdist_group(f"waiting-{n * WAITING_GROUPS // len(waiting) + 1}"))
+    for n, item in enumerate(waiting):  # the mark means nothing outside --dist loadgroup
+        item.add_marker(pytest.mark.xdist_group(f"waiting-{n * WAITING_GROUPS // len(waiting) + 1}"))
 
 
 #: modules whose tests mostly wait (read timeouts, trickled bodies, Retry-After) rather than compute
