@@ -204,7 +204,7 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     of the shared built site last (each group in its collected order).
 
     While a worker or two sit in the fault matrix's read timeouts, trickled bodies and Retry-After pauses (about
-    90 s of waiting for 20 s of CPU), the others keep the cores busy with the long tests, and the site is built in
+    90 s of waiting for 20 s of CPU, ``WAITING``), the others keep the cores busy with the long tests, and the site is built in
     the background meanwhile (``_site_built_in_the_background``). Spread among the other tests instead, the
     waiting still bunched up: every worker sat in a timeout at once and the machine idled for half a minute.
     The waiting tests keep their order, so the reliability report, whose rows follow the collection, does too."""
@@ -225,8 +225,9 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(f"waiting-{n * WAITING_GROUPS // len(waiting) + 1}"))
 
 
-#: modules whose tests mostly wait (read timeouts, trickled bodies, Retry-After) rather than compute
-WAITING = ("test_fault_matrix.py",)
+#: modules whose tests mostly wait (read timeouts, trickled bodies, Retry-After, pacing, a second process holding
+#: a lock) rather than compute
+WAITING = ("test_cache_integrity.py", "test_effort_cells.py", "test_fault_matrix.py", "test_http_session.py")
 #: the waiting tests run in this many groups, each on a worker of its own
 WAITING_GROUPS = 2
 
