@@ -10,6 +10,8 @@ within the cache's freshness sends the same builders to the same fresh cache).
 from __future__ import annotations
 
 import json
+import warnings
+from collections import Counter
 from dataclasses import replace
 
 import nbformat
@@ -31,7 +33,9 @@ def test_every_page_of_two_places_runs_live_fetched_once_and_rendered_from_the_c
         settings = bench_settings(server, tmp_path / "cache.sqlite", pages, n_places=2,
                                   as_of=SNAPSHOT_AS_OF.isoformat())  # fmt: skip
         settings = settings.with_(http=replace(settings.http, rate_limits=()))  # no waiting in a test
-        result = run_pages(ModeChoice(settings, "test: replay server"), log=lambda _m: None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = run_pages(ModeChoice(settings, "test: replay server"), log=lambda _m: None)
         assert server_misses(server) == []
         inat = [r for r in server.requests if r.path.startswith("/inaturalist/")]
         sent = len(server.requests)
@@ -41,20 +45,30 @@ def test_every_page_of_two_places_runs_live_fetched_once_and_rendered_from_the_c
     ]
     assert sent >= 20
 
-    # every kernel rendered from the cache the prefetch filled: each page's own request log shows cache hits only
+    # every kernel rendered from the cache the prefetch filled: each page's own request log shows cache hits only.
+    # The one allowed exception is the product's rule for a failed cache write (reported, asked again next
+    # time): under heavy load a prefetch write can find the cache locked, and then a kernel asks that again.
+    unsaved = Counter(
+        str(w.message).split(":")[0] for w in caught if "not saved to the request cache" in str(w.message)
+    )
+    asked: Counter[str] = Counter()
     for run in result.pages:
         prov = json.loads((run.notebook.parent / f"{run.name}-provenance.json").read_text())
-        assert all(row["requests"] == 0 for row in prov["requests"]), (run.place, run.name, prov["requests"])
+        for row in prov["requests"]:
+            asked[row["source"]] += row["requests"]
+            assert row["requests"] == 0 or unsaved[row["source"]], (run.place, run.name, prov["requests"])
         if run.name in ("forecast", "species", "degree_days", "emergence"):
             assert (run.notebook.parent / f"{run.name}-summary.json").exists(), (run.place, run.name)
+    assert all(n <= unsaved[source] for source, n in asked.items()), (asked, unsaved)
 
     # pooled: the 12 week-of-year histograms once for both places; species counts per place (3 each: their
     # leaf-taxon counts cannot be split by distance)
     week_of_year = [
         r for r in inat if r.path.endswith("/histogram") and r.query.get("interval") == "week_of_year"
     ]
-    assert len(week_of_year) == 12
-    assert len([r for r in inat if r.path.endswith("/species_counts")]) == 6
+    again = asked["inaturalist"]  # asked again by a kernel after a failed write (0 unless the cache was locked)
+    assert 12 <= len(week_of_year) <= 12 + again
+    assert 6 <= len([r for r in inat if r.path.endswith("/species_counts")]) <= 6 + again
     species = next(r for r in result.pages if r.place == second.name and r.name == "species")
     prov = json.loads((species.notebook.parent / "species-provenance.json").read_text())
     assert any("overlapping places" in d["notice"] for d in prov["datasets"])
