@@ -474,3 +474,41 @@ def test_an_implausible_cached_copy_is_never_served(server, monkeypatch, request
     assert len(server.requests) == before + 1 and not frame.attrs["provenance"].from_cache
     assert frame["tmax_c"].tolist() == good["daily"]["temperature_2m_max"]
     assert _sighting_day(server).attrs["provenance"].from_cache
+
+
+def test_a_write_beside_a_read_of_an_older_snapshot_waits_instead_of_failing(tmp_path, request):
+    """requests-cache reads on a session's one connection without a lock; a write begun on it while another
+    thread's read still holds an older snapshot, after another process wrote, gets "database is locked" at once
+    (SQLITE_BUSY_SNAPSHOT, no busy wait). Seen under load as a lost prefetch write; the write now waits."""
+    import threading
+
+    import requests
+
+    from butterfly_lib.http.cache_write import save_response
+    from butterfly_lib.http.snapshot import make_response
+
+    record(request, "request cache", "write beside another thread's read of an older snapshot", "written, not lost")
+    path = tmp_path / "c.sqlite"
+    session = make_session(path, offline=False)
+    store = session.cache.responses
+    prepared = requests.Request("GET", "http://127.0.0.1:9/x", params={"a": 1}).prepare()
+    for key in ("first", "second"):
+        save_response(session.cache, make_response(prepared, b"{}", {"Content-Type": "application/json"}), key, None)
+    with store.connection() as con:
+        reading = con.execute(f"SELECT key FROM {store.table_name}")  # another thread's read, rows still to come:
+        reading.fetchone()  # it holds its snapshot
+    other = sqlite3.connect(path, isolation_level=None)  # another process writes meanwhile
+    other.execute(f"INSERT INTO {store.table_name} (key, value, expires) VALUES ('theirs', x'00', NULL)")
+    other.close()
+    done = threading.Event()
+
+    def finish_the_read() -> None:
+        done.wait(timeout=0.2)
+        reading.close()
+
+    threading.Thread(target=finish_the_read, daemon=True).start()
+    save_response(session.cache, make_response(prepared, b"[]", {"Content-Type": "application/json"}), "mine", None)
+    done.set()
+    keys = {k for (k,) in sqlite3.connect(path).execute(f"SELECT key FROM {store.table_name}")}
+    assert {"first", "theirs", "mine"} <= keys
+    session.close()
