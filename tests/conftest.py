@@ -204,9 +204,10 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
     of the shared built site last (each group in its collected order).
 
     While a worker or two sit in the fault matrix's read timeouts, trickled bodies and Retry-After pauses (about
-    90 s of waiting for 20 s of CPU, ``WAITING``), the others keep the cores busy with the long tests, and the site is built in
-    the background meanwhile (``_site_built_in_the_background``). Spread among the other tests instead, the
-    waiting still bunched up: every worker sat in a timeout at once and the machine idled for half a minute.
+    90 s of waiting for 20 s of CPU, ``WAITING``), the others keep the cores busy with the long tests, and the site
+    is built in the background meanwhile (``_site_built_in_the_background``). Spread among the other tests
+    instead, the waiting still bunched up: every worker sat in a timeout at once and the machine idled for half a
+    minute.
     The waiting tests keep their order, so the reliability report, whose rows follow the collection, does too."""
     from tests.report_plugin import FILES
 

@@ -500,15 +500,8 @@ def test_a_write_beside_a_read_of_an_older_snapshot_waits_instead_of_failing(tmp
     other = sqlite3.connect(path, isolation_level=None)  # another process writes meanwhile
     other.execute(f"INSERT INTO {store.table_name} (key, value, expires) VALUES ('theirs', x'00', NULL)")
     other.close()
-    done = threading.Event()
-
-    def finish_the_read() -> None:
-        done.wait(timeout=0.2)
-        reading.close()
-
-    threading.Thread(target=finish_the_read, daemon=True).start()
+    threading.Timer(0.2, reading.close).start()  # the read ends a moment later, as the other thread's would
     save_response(session.cache, make_response(prepared, b"[]", {"Content-Type": "application/json"}), "mine", None)
-    done.set()
     keys = {k for (k,) in sqlite3.connect(path).execute(f"SELECT key FROM {store.table_name}")}
     assert {"first", "theirs", "mine"} <= keys
     session.close()

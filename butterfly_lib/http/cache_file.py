@@ -24,15 +24,37 @@ Only a cache identified as ours that SQLite then reports corrupt is moved aside 
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 import requests_cache
 
 from butterfly_lib.errors import ButterflyError
+
+T = TypeVar("T")
+
+def while_locked(step: Callable[[], T], seconds: float) -> T:
+    """``step()``, tried again while SQLite answers "locked", for up to ``seconds``. SQLite gives that answer at
+    once, without waiting in its busy handler, in two cases met here: two processes switching a new file to WAL at
+    the same moment, and a write begun on a connection whose other statement still reads an older snapshot after
+    another connection wrote (WAL mode, ``SQLITE_BUSY_SNAPSHOT``)."""
+    deadline = time.monotonic() + seconds
+    pause = 0.005
+    while True:
+        try:
+            return step()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause * (1 + random.random()))  # jittered: two processes do not retry in step
+            pause = min(0.1, pause * 2)
+
 
 #: SQLite header field ``application_id`` of our caches: "BFLY"
 APPLICATION_ID = 0x42464C59

@@ -7,7 +7,7 @@ table, its ``expires`` column) in a transaction of its own and raises ``CacheWri
 words; ``fetch`` reports it (request log, run output, the dataset's notice) and still returns the data.
 
 The write waits for SQLite's write lock (the busy timeout) and, where SQLite answers "locked" without waiting,
-tries again until ``LOCK_WAIT_SECONDS``: requests-cache shares one connection among a session's threads and reads
+tries again until ``LOCK_WAIT_SECONDS`` (``cache_file.while_locked``): requests-cache shares one connection among a session's threads and reads
 on it without a lock, and in WAL mode a write begun on a connection whose other statement still reads an older
 snapshot is refused at once (``SQLITE_BUSY_SNAPSHOT``) as soon as another process has written since. The
 runner's prefetch threads and the kernel write the same file, so under load this refused a write now and then.
@@ -16,7 +16,6 @@ runner's prefetch threads and the kernel write the same file, so under load this
 from __future__ import annotations
 
 import sqlite3
-import time
 from contextlib import suppress
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ import requests
 from requests_cache import CachedResponse
 
 from butterfly_lib.errors import ButterflyError
+from butterfly_lib.http.cache_file import while_locked
 
 
 class CacheWriteFailed(ButterflyError):
@@ -66,7 +66,7 @@ def save_response(
     # requests-cache's own per-file lock: one statement sequence on the shared connection at a time
     with store._lock, store.connection() as con:
         try:
-            _begin_immediate(con)
+            while_locked(lambda: con.execute("BEGIN IMMEDIATE"), LOCK_WAIT_SECONDS)
             con.execute(
                 f"INSERT OR REPLACE INTO {store.table_name} (key, value, expires) VALUES (?, ?, ?)",
                 (key, value, cached.expires_unix),
@@ -80,18 +80,3 @@ def save_response(
         except OSError as exc:
             raise CacheWriteFailed(describe(exc)) from exc
 
-
-def _begin_immediate(con: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE``, tried again while SQLite answers "locked" without waiting (see the module docstring)."""
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    pause = 0.005
-    while True:
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            name = getattr(exc, "sqlite_errorname", "") or ""
-            if not (name.startswith("SQLITE_BUSY") or "locked" in str(exc)) or time.monotonic() >= deadline:
-                raise
-            time.sleep(pause)
-            pause = min(0.1, pause * 2)

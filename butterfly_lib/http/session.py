@@ -12,7 +12,6 @@ bounded retry policy is ``butterfly_lib.http.retry``.
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import threading
 import time
@@ -135,17 +134,14 @@ def _probe_lock(path: Path) -> None:
 def _open_sqlite(path: Path) -> requests_cache.SQLiteCache:
     """Open (or create) the cache, retrying while another process holds a lock: SQLite answers "locked" at once,
     without its busy handler, when two processes switch a new file to WAL at the same moment."""
-    deadline = time.monotonic() + LOCK_WAIT_SECONDS
-    while True:
-        try:
-            _probe_lock(path)
-            backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
-            backend.responses.count()  # touches the file: a corrupt database fails here
-            return backend
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.05 + random.random() * 0.1)
+
+    def attempt() -> requests_cache.SQLiteCache:
+        _probe_lock(path)
+        backend = requests_cache.SQLiteCache(str(path), wal=True, busy_timeout=30_000)
+        backend.responses.count()  # touches the file: a corrupt database fails here
+        return backend
+
+    return cache_file.while_locked(attempt, LOCK_WAIT_SECONDS)
 
 
 #: cache files this process holds open, by resolved path, with how many sessions. Reading such a file by other
