@@ -197,42 +197,55 @@ def _species_counts(outlook: pd.DataFrame, species_flying: pd.Series | None) -> 
     return counts.reindex(pd.DatetimeIndex(outlook["date"]).normalize()).to_numpy()
 
 
-def component_scores(
-    outlook: pd.DataFrame, species_flying: pd.Series | None = None, weights: ViewingWeights = WEIGHTS
-) -> pd.DataFrame:
-    """The five component scores (0-1, NaN when unknown) of each day: columns ``<component>_score``."""
-    w = weights
-    x = _inputs(outlook)
+def _scores(x: dict[str, np.ndarray], n: np.ndarray, w: ViewingWeights) -> dict[str, np.ndarray]:
     sun = np.where(np.isnan(x["share"]), np.clip(x["sun_h"] / w.sun_full_hours, 0.0, 1.0), x["share"])
     wind = np.clip(1.0 - x["wind_kmh"] / w.wind_zero_kmh, 0.0, 1.0)
     amount = np.clip(1.0 - x["rain_mm"] / w.rain_mm_zero, 0.0, 1.0)
     prob = x["prob"]
     rain = np.where(np.isnan(prob), amount, np.where(np.isnan(amount), 1.0 - prob, (1.0 - prob) * amount))
-    n = _species_counts(outlook, species_flying)
     with np.errstate(invalid="ignore"):
         species = np.where(np.isnan(n), np.nan, np.maximum(n, 0.0) / (np.maximum(n, 0.0) + w.species_half))
+    return {
+        "sun_score": sun,
+        "temperature_score": _temperature_score(x["tmax_c"], w),
+        "wind_score": wind,
+        "rain_score": rain,
+        "species_score": species,
+    }
+
+
+def _gates(x: dict[str, np.ndarray], rain_score: np.ndarray, w: ViewingWeights) -> dict[str, np.ndarray]:
+    warm = _ramp(x["tmax_c"], w.protocol_cold_c, w.protocol_warm_c)
+    sunny = _ramp(x["share"], 0.0, w.protocol_sun_share)
+    cold = _ramp(x["tmax_c"], w.temp_zero_c, w.protocol_cold_c) * np.fmax(warm, sunny)
+    wind = np.where(np.isnan(x["wind_kmh"]), np.nan, 1.0 - _ramp(x["wind_kmh"], w.protocol_wind_kmh, w.wind_stop_kmh))
+    return {"cold_gate": cold, "rain_gate": rain_score, "wind_gate": wind}
+
+
+def _met(x: dict[str, np.ndarray], w: ViewingWeights) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        warm = (x["tmax_c"] >= w.protocol_warm_c) | (
+            (x["tmax_c"] >= w.protocol_cold_c) & (x["share"] >= w.protocol_sun_share)
+        )
+        dry = ~(x["prob"] >= 0.5) & ~(x["rain_mm"] >= 1.0)
+        calm = ~(x["wind_kmh"] > w.protocol_wind_kmh)
+    return np.asarray(warm & dry & calm)
+
+
+def component_scores(
+    outlook: pd.DataFrame, species_flying: pd.Series | None = None, weights: ViewingWeights = WEIGHTS
+) -> pd.DataFrame:
+    """The five component scores (0-1, NaN when unknown) of each day: columns ``<component>_score``."""
     return pd.DataFrame(
-        {
-            "sun_score": sun,
-            "temperature_score": _temperature_score(x["tmax_c"], w),
-            "wind_score": wind,
-            "rain_score": rain,
-            "species_score": species,
-        },
-        index=outlook.index,
+        _scores(_inputs(outlook), _species_counts(outlook, species_flying), weights), index=outlook.index
     )
 
 
 def protocol_gates(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.DataFrame:
     """How far each day meets the protocol's cold, rain and wind rules (0-1; NaN when unknown)."""
-    w = weights
     x = _inputs(outlook)
-    warm = _ramp(x["tmax_c"], w.protocol_cold_c, w.protocol_warm_c)
-    sunny = _ramp(x["share"], 0.0, w.protocol_sun_share)
-    cold = _ramp(x["tmax_c"], w.temp_zero_c, w.protocol_cold_c) * np.fmax(warm, sunny)
-    wind = np.where(np.isnan(x["wind_kmh"]), np.nan, 1.0 - _ramp(x["wind_kmh"], w.protocol_wind_kmh, w.wind_stop_kmh))
-    rain = component_scores(outlook, None, w)["rain_score"].to_numpy()
-    return pd.DataFrame({"cold_gate": cold, "rain_gate": rain, "wind_gate": wind}, index=outlook.index)
+    rain = _scores(x, np.full(len(outlook), np.nan), weights)["rain_score"]
+    return pd.DataFrame(_gates(x, rain, weights), index=outlook.index)
 
 
 def protocol_met(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.Series:
@@ -241,15 +254,7 @@ def protocol_met(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd
     At least 13 °C with at least 60 % of daylight sunny, or at least 17 °C; no rain expected (probability
     below 50 % where known, under 1 mm where known); wind at most Beaufort 5 where known.
     """
-    w = weights
-    x = _inputs(outlook)
-    with np.errstate(invalid="ignore"):
-        warm = (x["tmax_c"] >= w.protocol_warm_c) | (
-            (x["tmax_c"] >= w.protocol_cold_c) & (x["share"] >= w.protocol_sun_share)
-        )
-        dry = ~(x["prob"] >= 0.5) & ~(x["rain_mm"] >= 1.0)
-        calm = ~(x["wind_kmh"] > w.protocol_wind_kmh)
-    return pd.Series(warm & dry & calm, index=outlook.index, name="protocol_met")
+    return pd.Series(_met(_inputs(outlook), weights), index=outlook.index, name="protocol_met")
 
 
 def _lead_days(outlook: pd.DataFrame) -> np.ndarray:
@@ -326,31 +331,36 @@ def viewing_index(
     """Copy of ``outlook`` with ``<component>_score`` columns, the protocol gates, ``species_flying`` (when
     given), ``viewing_index`` (0-100), ``protocol_met``, ``lead_days``, ``ensemble_spread``, ``good_day_rule``
     (baseline bool) and ``reason`` (one line)."""
-    scores = component_scores(outlook, species_flying, weights)
-    gates = protocol_gates(outlook, weights)
+    x = _inputs(outlook)
+    n = _species_counts(outlook, species_flying)
+    scores = _scores(x, n, weights)
+    gates = _gates(x, scores["rain_score"], weights)
     wvec = np.array([getattr(weights, c) for c in COMPONENTS])
-    s = scores[[f"{c}_score" for c in COMPONENTS]].to_numpy()
+    s = np.column_stack([scores[f"{c}_score"] for c in COMPONENTS])
     known = ~np.isnan(s)
     wsum = (known * wvec).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(wsum > 0, np.nansum(s * wvec, axis=1) / wsum, 0.0)
-    gate = np.fmin(np.fmin(gates["cold_gate"].to_numpy(), gates["rain_gate"].to_numpy()), gates["wind_gate"].to_numpy())
+    gate = np.fmin(np.fmin(gates["cold_gate"], gates["rain_gate"]), gates["wind_gate"])
     gate = np.where(np.isnan(gate), 1.0, gate)
     index = 100.0 * mean * (weights.limiting_floor + (1.0 - weights.limiting_floor) * gate)
+    added: dict[str, np.ndarray] = {**scores, **gates}
+    if species_flying is not None and "date" in outlook:
+        added["species_flying"] = n
+    added["viewing_index"] = np.clip(index, 0.0, 100.0)
+    added["protocol_met"] = _met(x, weights)
+    added["lead_days"] = _lead_days(outlook)
+    added["ensemble_spread"] = _ensemble_spread(outlook)
+    added["good_day_rule"] = (x["sun_h"] >= weights.good_rule_hours) | (x["share"] >= weights.good_rule_fraction)
+    if "sun_fraction" not in outlook:
+        added["sun_fraction"] = x["share"]
+    # one concat instead of a column insert each: columns the outlook already has are replaced where they stand
     out = outlook.copy()
-    for frame in (scores, gates):
-        for col in frame:
-            out[col] = frame[col].to_numpy()
-    if species_flying is not None and "date" in out:
-        out["species_flying"] = _species_counts(outlook, species_flying)
-    out["viewing_index"] = np.clip(index, 0.0, 100.0)
-    out["protocol_met"] = protocol_met(outlook, weights).to_numpy()
-    out["lead_days"] = _lead_days(outlook)
-    out["ensemble_spread"] = _ensemble_spread(outlook)
-    x = _inputs(out)
-    out["good_day_rule"] = (x["sun_h"] >= weights.good_rule_hours) | (x["share"] >= weights.good_rule_fraction)
-    if "sun_fraction" not in out:
-        out["sun_fraction"] = x["share"]
+    attrs = out.attrs
+    for col in [c for c in added if c in out]:
+        out[col] = added.pop(col)
+    out = pd.concat([out, pd.DataFrame(added, index=outlook.index)], axis=1)
+    out.attrs = attrs
     out["reason"] = [_reason(r) for _, r in out.iterrows()] if len(out) else []
     out.attrs["weights"] = asdict(weights)
     return out
