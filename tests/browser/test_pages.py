@@ -9,6 +9,7 @@ load."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,33 @@ def assert_page_works(tab, router, page, site_shape) -> None:
     text = tab.inner_text("body").lower()
     for kind in sorted(shown_kinds(site, page.name) & {"derived", "simulated"}):
         assert kind in text, f"{page.name}: shows {kind} data without a visible '{kind}' label"
+
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
+
+
+def _without_scripts(html: str) -> str:
+    return "".join(_SCRIPT.sub("", html).split())  # whitespace left where the scripts were does not count
+
+
+def test_quartos_shape_differs_from_the_fallback_only_in_scripts_the_same_on_every_page_without_a_widget(
+    built_site, quarto_site
+):
+    """What lets the reader tests load Quarto's shape of one page without a widget only (test_reader.py,
+    ``CASES``): the index is the same file in both shapes; every other page without a widget is the fallback's
+    page but for its scripts, and those are the forecast page's, tag for tag."""
+    assert (quarto_site / "index.html").read_bytes() == (built_site / "index.html").read_bytes()
+    tags = {}
+    for page in PAGES:
+        if page.name == "index":
+            continue
+        fallback = (built_site / page.html_path).read_text(encoding="utf-8")
+        quarto = (quarto_site / page.html_path).read_text(encoding="utf-8")
+        assert _without_scripts(quarto) == _without_scripts(fallback), page.name
+        if "application/vnd.jupyter.widget-state+json" not in fallback:
+            tags[page.name] = sorted(re.findall(r"<script\b[^>]*>", quarto))
+    assert "forecast" in tags and MAP_PAGE not in tags
+    assert all(t == tags["forecast"] for t in tags.values()), tags
 
 
 def test_quarto_shape_carries_quartos_script_tags(quarto_site):

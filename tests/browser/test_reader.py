@@ -2,7 +2,8 @@
 first screen, nothing of the machinery on any page, no contradiction between the sky and the sunshine, alt text
 on every image, nothing wider than the phone, the map's legend beside it rather than over it, banners one line,
 charts drawn for the column. Like the page tests, on both shapes of the site (the fallback's and the
-Quarto-shaped variant, tests/browser/conftest.py; the phone width in Quarto's shape for the map only, ``CASES``).
+Quarto-shaped variant, tests/browser/conftest.py; in Quarto's shape the forecast at the desktop width and the map
+at both, ``CASES``).
 A screenshot of every page loaded goes to test-output/screenshots/ (``<page>-<width>.png``, the whole page;
 ``quarto/<page>-<width>.png`` for Quarto's shape)."""
 
@@ -72,16 +73,19 @@ def tab(browser, site_url, request):
         ctx.close()
 
 
-#: every page at both widths in the fallback's shape; in Quarto's shape, every page at the desktop width and the
-#: map at the phone's too. The two shapes differ only in the scripts that load widgets (tests/browser/conftest.py,
-#: ``quarto_shaped``) and share every style sheet, so a page without a widget lays out the same in both; the map
-#: is the page whose layout its scripts make.
+#: every page at both widths in the fallback's shape. Quarto's shape changes only the scripts of the notebook
+#: pages (tests/browser/conftest.py, ``quarto_shaped``): the index is the same file in both shapes, and every page
+#: without a widget is the fallback's page with the same script tags as the forecast page's
+#: (test_pages.py::test_quartos_shape_differs_from_the_fallback_only_in_scripts_the_same_on_every_page_without_a_widget).
+#: So Quarto's shape is loaded for the forecast (the answer page, standing for the pages without a widget) at the
+#: desktop width and for the map, whose layout its scripts make, at both widths.
+QUARTO_PAGES = {"forecast", MAP_PAGE}
 CASES = [
     (shape, p, w)
     for shape in ("fallback", "quarto")
     for p in PAGES
     for w in WIDTHS
-    if shape == "fallback" or w == 1366 or p.name == MAP_PAGE
+    if shape == "fallback" or (p.name in QUARTO_PAGES and (w == 1366 or p.name == MAP_PAGE))
 ]
 IDS = [f"{shape}-{p.name}-{w}" for shape, p, w in CASES]
 
