@@ -91,7 +91,7 @@ def _csv() -> str:
 
 def _mutate(fn: Callable[[Any], None]) -> Callable[[Any], Any]:
     def apply(body: Any) -> Any:
-        body = copy.deepcopy(body)
+        body = json.loads(json.dumps(body))  # a copy to mutate; far cheaper than a deep copy of a parsed body
         fn(body)
         return body
 
