@@ -1,11 +1,12 @@
 """Every page of the offline-built site works in headless Chromium, in both shapes (the nbconvert fallback's pages
-and their Quarto-shaped variant, see conftest.py): no page errors, figures present, the sightings map draws its
+and their Quarto-shaped variant, see conftest.py, loaded where its scripts differ): no page errors, figures present, the sightings map draws its
 markers with the widget JavaScript served from npm (on Quarto's shape through its integrity-checked require.js
 and jQuery), the offline banner visible, derived and simulated labels shown, the tables found by their ids.
 
-Each page is loaded once per shape and width, by tests/browser/test_reader.py, which runs ``assert_page_works``
-on its desktop load (and takes the screenshots); this file holds those checks and the tests that need no page
-load."""
+The pages are loaded by tests/browser/test_reader.py (every page at both widths in the fallback's shape; in
+Quarto's the forecast and the map, as ``CASES`` there says why), which runs ``assert_page_works`` on each desktop
+load and takes the screenshots; this file holds those checks and the tests that need no page load, among them the
+check that lets Quarto's shape be loaded for two pages only."""
 
 from __future__ import annotations
 
