@@ -64,18 +64,8 @@ def page_cells(name: str) -> list[str]:
             "method": "modified-average",
             "units": "°F·days",
         },
-        "forecast": {
-            "best_days": [
-                {
-                    "date": "2026-06-14",
-                    "index": 88,
-                    "reason": "sunny <b>&</b> warm",
-                    "sky": "sunny <b>&</b> warm",
-                    "tmax_f": 81.0,
-                    "protocol_met": True,
-                }
-            ]
-        },
+        "forecast": {"best_days": [{"date": "2026-06-14", "index": 88, "reason": "sunny <b>&</b> warm",
+                                     "sky": "sunny <b>&</b> warm", "tmax_f": 81.0, "protocol_met": True}]},
         "species": {
             "flying_now": [
                 {

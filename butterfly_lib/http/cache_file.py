@@ -39,6 +39,7 @@ from butterfly_lib.errors import ButterflyError
 
 T = TypeVar("T")
 
+
 def while_locked(step: Callable[[], T], seconds: float) -> T:
     """``step()``, tried again while SQLite answers "locked", for up to ``seconds``. SQLite gives that answer at
     once, without waiting in its busy handler, in two cases met here: two processes switching a new file to WAL at

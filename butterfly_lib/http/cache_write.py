@@ -7,9 +7,10 @@ table, its ``expires`` column) in a transaction of its own and raises ``CacheWri
 words; ``fetch`` reports it (request log, run output, the dataset's notice) and still returns the data.
 
 The write waits for SQLite's write lock (the busy timeout) and, where SQLite answers "locked" without waiting,
-tries again until ``LOCK_WAIT_SECONDS`` (``cache_file.while_locked``): requests-cache shares one connection among a session's threads and reads
-on it without a lock, and in WAL mode a write begun on a connection whose other statement still reads an older
-snapshot is refused at once (``SQLITE_BUSY_SNAPSHOT``) as soon as another process has written since. The
+tries again until ``LOCK_WAIT_SECONDS`` (``cache_file.while_locked``): requests-cache shares one connection among
+a session's threads and reads on it without a lock, and in WAL mode a write begun on a connection whose other
+statement still reads an older snapshot is refused at once (``SQLITE_BUSY_SNAPSHOT``) as soon as another process
+has written since. The
 runner's prefetch threads and the kernel write the same file, so under load this refused a write now and then.
 """
 
@@ -79,4 +80,3 @@ def save_response(
             raise CacheWriteFailed(describe(exc)) from exc
         except OSError as exc:
             raise CacheWriteFailed(describe(exc)) from exc
-
