@@ -14,7 +14,7 @@ BROWSER_STAMP := tests/browser/node_modules/.installed
 unexport PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
 
-.PHONY: install site test lab lint bench clean snapshot
+.PHONY: install site test screenshots lab lint bench clean snapshot
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -n auto --dist loadgroup; tests=$$?; \
 	wait $$typing; typed=$$?; echo "mypy:"; cat $$log; rm -f $$log; \
 	test $$tests -eq 0 -a $$typed -eq 0
+
+# The browser tests again, saving a full-page screenshot of every page they load (test-output/screenshots/) for a
+# person to look at; `make test` takes none (a screenshot checks nothing and costs Chromium half a second each).
+screenshots: $(STAMP) $(BROWSER_STAMP)
+	$(BIN)/python -m pytest -n 2 tests/browser --screenshots
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

@@ -32,6 +32,13 @@ _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--screenshots", action="store_true",
+        help="browser tests save a full-page screenshot of every page they load in test-output/screenshots/",
+    )  # fmt: skip
+
+
 def pytest_xdist_auto_num_workers(config) -> int:
     """``-n auto``: a worker per core for the tests that compute, and one for each group of tests that mostly
     wait (``WAITING_GROUPS``, see ``pytest_collection_modifyitems``)."""

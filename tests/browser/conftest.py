@@ -229,6 +229,11 @@ def site_url(site_shape):
 
 
 @pytest.fixture(scope="session")
-def screenshots() -> Path:
+def screenshots(pytestconfig) -> Path | None:
+    """Where the browser tests save screenshots with ``--screenshots`` (``make screenshots``); None without it.
+    A screenshot checks nothing (it is for a person to look at), and a full-page one costs Chromium about half
+    a second of CPU, so the suite takes them only when asked."""
+    if not pytestconfig.getoption("screenshots"):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
