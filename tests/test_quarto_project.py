@@ -2,8 +2,9 @@
 
 A fresh clone (``git clone`` of this checkout, with its uncommitted changes applied) lists for Quarto with no
 generated file present, builds with ``butterfly site`` both through a stand-in for ``quarto render`` that
-follows Quarto's order (tests/fake_quarto.py) and through the nbconvert fallback, and is left with no tracked
-file changed and nothing new outside the ignored build output. The landing page's shortcode runs through its
+follows Quarto's order (tests/fake_quarto.py; small page notebooks of the same names, committed in the clone)
+and through the nbconvert fallback (the real pages), and is left with no tracked file changed and nothing new
+outside the ignored build output. The landing page's shortcode runs through its
 own Lua under pandoc, and the fallback renders the same cards from the same source. No rendered table's id or
 caption reads as a Quarto cross-reference label.
 """
@@ -30,6 +31,7 @@ from butterfly_lib.site.navigation import site_pages, site_title
 from tests.fake_quarto import SHORTCODE_HARNESS
 from tests.fresh_clone import build_offline, clone_checkout, git
 from tests.quarto_rules import gitignore_additions, listing_includes, pandoc_path, ref_type, table_hazards
+from tests.site_helpers import page_cells, write_notebook
 
 EXTENSION = PROJECT_ROOT / "_extensions" / "butterfly-cards"
 
@@ -201,12 +203,26 @@ def _assert_clean(clone: Path) -> None:
     assert gitignore_additions(clone) == []
 
 
+def _small_pages_committed(clone: Path) -> None:
+    """Replace the clone's page notebooks by small real ones of the same names (tests/site_helpers.py), and commit
+    them: the clone is then a fresh clone of a project whose pages are quick to run."""
+    for notebook in sorted((clone / "notebooks").glob("*.ipynb")):
+        write_notebook(notebook, page_cells(notebook.stem))
+    git("commit", "-q", "-am", "small pages", cwd=clone)
+
+
 @pytest.mark.slow
 def test_fresh_clone_quarto_render(fresh_clone):
     """With Quarto on PATH, `butterfly site` is plain `quarto render`: Quarto's listing needs no generated file,
-    its pre-render step runs the notebooks (with the flags handed down), the shortcode finds the cards."""
+    its pre-render step runs the notebooks (with the flags handed down), the shortcode finds the cards.
+
+    What this checks is Quarto's order around the pages, so the clone's notebooks are small real ones (a figure,
+    a data file, a summary for the cards), executed by the same `butterfly run`.
+    The real notebooks run once per session, in the fallback's build that every end-to-end test shares
+    (``fresh_site``); the runner is the same code on both paths."""
     clone = fresh_clone
     assert not (clone / "pages").exists()
+    _small_pages_committed(clone)
     bin_dir = clone.parent / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "quarto").write_text(
