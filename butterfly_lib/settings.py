@@ -585,6 +585,12 @@ class Settings:
                     return p
         raise InvalidInput("place", key, f"one of {[p.slug for p in self.places]}")
 
+    def pages_folder(self, place: PlaceSettings) -> Path:
+        """Where ``place``'s executed pages and their data files go: ``paths.pages_dir`` for the first place,
+        ``<pages_dir>/<slug>`` for each further one."""
+        first = self.places[0]
+        return self.paths.pages_dir if place.slug == first.slug else self.paths.pages_dir / place.slug
+
     def as_of_date(self, place: PlaceSettings | None = None) -> date:
         """The run's date for ``place``: ``as_of``, the snapshot's date, or today in the place's time zone."""
         if self.as_of is not None:

@@ -51,8 +51,13 @@ def write_notebook(path: Path, cells: list[str], *, parameters: str = PARAMETERS
     return path
 
 
-def page_cells(name: str) -> list[str]:
-    """Cells of a small but real page: banner from the run's mode, a figure, a data file and a summary."""
+def page_cells(name: str, *, banner: bool = False) -> list[str]:
+    """Cells of a small but real page: its folder from the run's settings, a figure, a data file, a summary, and
+    with ``banner`` the product's banner for the run's mode.
+
+    Only the banner needs more of the package than its settings: importing the presentation (pandas and the page
+    products with it) costs a kernel about 0.6 s of CPU, about what starting the kernel costs, and most tests of
+    these pages start a kernel or two for a run of their own."""
     summaries = {
         "degree_days": {
             "as_of": "2026-06-13",
@@ -89,14 +94,18 @@ def page_cells(name: str) -> list[str]:
         },
     }
     cells = [
-        "from butterfly_lib.pages.context import place_folder\nfrom butterfly_lib.presentation.provenance import banner\n"
         "from butterfly_lib.settings import load_settings\n"
-        "s = load_settings(settings_file=settings_file)\nout = place_folder(s, s.place(place))\n"
-        "banner({}, snapshot=s.snapshot.isoformat() if s.snapshot else None)",
+        "s = load_settings(settings_file=settings_file)\nout = s.pages_folder(s.place(place))",
         "import base64\nfrom IPython.display import Image, display\n"
         f"display(Image(data=base64.b64decode('{FIGURE}'), format='png'))",
-        f"import json, pandas as pd\npd.DataFrame({{'x': [1, 2]}}).to_csv(out / '{name}-table.csv', index=False)",
+        f"import json\n(out / '{name}-table.csv').write_text('x\\n1\\n2\\n')",
     ]
+    if banner:
+        cells.insert(
+            1,
+            "from butterfly_lib.presentation.provenance import banner\n"
+            "banner({}, snapshot=s.snapshot.isoformat() if s.snapshot else None)",
+        )
     if name in summaries:
         cells.append(f"(out / '{name}-summary.json').write_text(json.dumps({summaries[name]!r}))")
     return cells

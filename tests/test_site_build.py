@@ -28,7 +28,7 @@ def built(tmp_path_factory):
     shutil.copy(PROJECT_ROOT / "_quarto.yml", root / "_quarto.yml")
     shutil.copy(PROJECT_ROOT / "index.qmd", root / "index.qmd")
     for page in notebook_pages(root):
-        write_notebook(root / "notebooks" / f"{page.name}.ipynb", page_cells(page.name))
+        write_notebook(root / "notebooks" / f"{page.name}.ipynb", page_cells(page.name, banner=True))
     places = places_from_site(
         {"places": [{}, {"place_name": "Eugene, Oregon", "latitude": 44.05, "longitude": -123.09}]}
     )

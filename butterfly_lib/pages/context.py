@@ -32,17 +32,11 @@ class PageContext:
     @property
     def out_dir(self) -> Path:
         """Where the page's data files go: ``pages/`` for the first place, ``pages/<slug>/`` for the others."""
-        return place_folder(self.settings, self.place)
+        return self.settings.pages_folder(self.place)
 
     @property
     def mode(self) -> str:
         return self.settings.mode
-
-
-def place_folder(settings: Settings, place: PlaceSettings) -> Path:
-    """``settings.paths.pages_dir`` for the first place, ``<pages_dir>/<slug>`` for each further one."""
-    first = settings.places[0]
-    return settings.paths.pages_dir if place.slug == first.slug else settings.paths.pages_dir / place.slug
 
 
 def open_context(

@@ -35,7 +35,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from butterfly_lib.errors import ButterflyError, InvalidInput
-from butterfly_lib.pages.context import place_folder
 from butterfly_lib.settings import PlaceSettings, Settings
 from butterfly_lib.site.modes import ModeChoice
 from butterfly_lib.site.navigation import notebook_pages
@@ -270,7 +269,7 @@ def _execute(
 
     pages_dir = settings.paths.pages_dir
     for place in settings.places:
-        place_folder(settings, place).mkdir(parents=True, exist_ok=True)
+        settings.pages_folder(place).mkdir(parents=True, exist_ok=True)
     tasks = [Task(p, n, i * len(names) + j) for i, p in enumerate(settings.places) for j, n in enumerate(names)]
     counter = iter(range(1, total + 1))
     with tempfile.TemporaryDirectory(prefix="butterfly-run-") as tmp:
@@ -280,7 +279,7 @@ def _execute(
         def execute(kernel: Kernel, task: Task) -> PageRun:
             nbformat = _nbformat()
             place, name = task.place, task.name
-            folder = place_folder(settings, place)
+            folder = settings.pages_folder(place)
             notebook, output = notebooks_dir / f"{name}.ipynb", folder / f"{name}.ipynb"
             log(f"[{next(counter)}/{total}] {place.name}: {name} ...")
             t0 = time.monotonic()
