@@ -218,8 +218,8 @@ def test_fresh_clone_quarto_render(fresh_clone):
 
     What this checks is Quarto's order around the pages, so the clone's notebooks are small real ones (a figure,
     a data file, a summary for the cards), executed by the same `butterfly run`.
-    The real notebooks run once per session, in the fallback's build that every end-to-end test shares
-    (``fresh_site``); the runner is the same code on both paths."""
+    The real notebooks run in the fallback's build that every end-to-end test shares (``fresh_site``); the
+    runner is the same code on both paths."""
     clone = fresh_clone
     assert not (clone / "pages").exists()
     _small_pages_committed(clone)
