@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -148,10 +149,20 @@ def _envelope(lat: float, lon: float, tz: str, first: date) -> dict:
 def portland_days(start: date, end: date, as_of: date) -> pd.DataFrame:
     """Portland rows ``start..end``: up to the day before ``as_of`` from ``portland_daily``, from ``as_of`` on
     the forecast issued on ``as_of`` (origin "issued")."""
-    issue = rec.issue_of(as_of)
-    last = issue["day"].max()
+    both, ordinals = _portland_series(as_of)
+    last, first = both.index.max(), both.index.min()
     if end > last:
         raise NotCovered(f"days after {last} (the forecast issued {as_of} ends there)")
+    if start < first:
+        raise NotCovered(f"days before {first} (the start of the NOAA record the snapshot uses)")
+    return both[(ordinals >= start.toordinal()) & (ordinals <= end.toordinal())]
+
+
+@lru_cache(maxsize=4)
+def _portland_series(as_of: date) -> tuple[pd.DataFrame, np.ndarray]:
+    """The whole Portland series of ``as_of`` (decades of days) and its days as ordinals, built once: a fake
+    archive answers a request per cell and season from it, and building it costs about 15 ms each time."""
+    issue = rec.issue_of(as_of)
     past = rec.portland_daily(as_of)
     past = past[past.index < as_of]
     fut = pd.DataFrame(
@@ -167,10 +178,7 @@ def portland_days(start: date, end: date, as_of: date) -> pd.DataFrame:
         index=pd.Index(issue["day"], name="day"),
     )
     both = pd.concat([past, fut])
-    first = both.index.min()
-    if start < first:
-        raise NotCovered(f"days before {first} (the start of the NOAA record the snapshot uses)")
-    return both[(both.index >= start) & (both.index <= end)]
+    return both, np.array([d.toordinal() for d in both.index])
 
 
 def _ranges(days: list[date]) -> str:
