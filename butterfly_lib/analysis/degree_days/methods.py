@@ -101,8 +101,10 @@ def _sine_parts(tmin: np.ndarray, tmax: np.ndarray, x: float) -> tuple[np.ndarra
     """``A(x)`` and ``F(x)`` for a sine between tmin and tmax (see the module docstring)."""
     mean = (tmax + tmin) * 0.5
     amp = (tmax - tmin) * 0.5
+    # (x - mean) / amp without rounding the mean first: for a day of a few ulps' range the rounded mean can land
+    # on x and put half the day above a threshold the whole day is at or above
     with np.errstate(over="ignore"):  # amp == 0: z is +-inf, clipped to +-1 below
-        z = (x - mean) / np.maximum(amp, np.finfo(amp.dtype).tiny)
+        z = (2 * x - tmin - tmax) / np.maximum(tmax - tmin, np.finfo(amp.dtype).tiny)
     np.clip(z, -1.0, 1.0, out=z)
     theta = np.arcsin(z)
     above = ((mean - x) * (np.pi / 2 - theta) + amp * np.sqrt(1.0 - z * z)) / np.pi
