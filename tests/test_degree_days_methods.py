@@ -286,7 +286,8 @@ def test_a_day_at_or_above_the_upper_threshold_all_day_scores_nothing_under_the_
     for method in ("single-sine", "double-sine", "single-triangle", "double-triangle"):
         assert degree_days(1.0, top, lower=0.0, upper=1.0, method=method, cutoff="vertical", tmin_next=1.0) == 0
     assert degree_days(1.0, 1.0, lower=0.0, upper=1.0, method="single-sine", cutoff="vertical") == 1.0
-    assert degree_days(1.0, top, lower=0.0, upper=1.0, method="single-sine", cutoff="horizontal") == pytest.approx(1.0)
+    horizontal = degree_days(1.0, top, lower=0.0, upper=1.0, method="single-sine", cutoff="horizontal")
+    assert horizontal == pytest.approx(1.0)
 
 
 # ---- properties -------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ and jQuery), the offline banner visible, derived and simulated labels shown, the
 
 The pages are loaded by tests/browser/test_reader.py (every page at both widths in the fallback's shape; in
 Quarto's the forecast and the map, as ``CASES`` there says why), which runs ``assert_page_works`` on each desktop
-load and, with ``--screenshots``, saves a screenshot of each; this file holds those checks and the tests that need no page load, among them the
-check that lets Quarto's shape be loaded for two pages only."""
+load and, with ``--screenshots``, saves a screenshot of each; this file holds those checks and the tests that need
+no page load, among them the check that lets Quarto's shape be loaded for two pages only."""
 
 from __future__ import annotations
 
