@@ -37,14 +37,18 @@ def recorded_observation() -> dict:
     return json.loads(_recorded())["results"][0]
 
 
+def without_threads(rec: dict) -> dict:
+    """``rec`` (an iNaturalist observation) with its identification threads emptied, as a fresh observation has
+    them (50 kB of the recorded 59 kB); every other field keeps its recorded shape. Changes ``rec`` in place."""
+    rec["identifications"], rec["non_owner_ids"], rec["comments"], rec["faves"] = [], [], [], []
+    return rec
+
+
 @functools.lru_cache(maxsize=1)
 def _fresh_observation() -> str:
-    """The recorded observation as JSON with its identification threads (50 kB of the 59 kB) emptied, as a fresh
-    observation has them; every other field keeps its recorded shape. Parsing this text gives each record its own
-    copy (a deep copy of the parsed dict costs about ten times more)."""
-    rec = recorded_observation()
-    rec["identifications"], rec["non_owner_ids"], rec["comments"], rec["faves"] = [], [], [], []
-    return json.dumps(rec)
+    """The recorded observation as JSON, ``without_threads``. Parsing this text gives each record its own copy (a
+    deep copy of the parsed dict costs about ten times more)."""
+    return json.dumps(without_threads(recorded_observation()))
 
 
 def make_observation(

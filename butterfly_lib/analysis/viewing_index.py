@@ -197,12 +197,16 @@ def _species_counts(outlook: pd.DataFrame, species_flying: pd.Series | None) -> 
     return counts.reindex(pd.DatetimeIndex(outlook["date"]).normalize()).to_numpy()
 
 
+def _rain_score(x: dict[str, np.ndarray], w: ViewingWeights) -> np.ndarray:
+    amount = np.clip(1.0 - x["rain_mm"] / w.rain_mm_zero, 0.0, 1.0)
+    prob = x["prob"]
+    return np.where(np.isnan(prob), amount, np.where(np.isnan(amount), 1.0 - prob, (1.0 - prob) * amount))
+
+
 def _scores(x: dict[str, np.ndarray], n: np.ndarray, w: ViewingWeights) -> dict[str, np.ndarray]:
     sun = np.where(np.isnan(x["share"]), np.clip(x["sun_h"] / w.sun_full_hours, 0.0, 1.0), x["share"])
     wind = np.clip(1.0 - x["wind_kmh"] / w.wind_zero_kmh, 0.0, 1.0)
-    amount = np.clip(1.0 - x["rain_mm"] / w.rain_mm_zero, 0.0, 1.0)
-    prob = x["prob"]
-    rain = np.where(np.isnan(prob), amount, np.where(np.isnan(amount), 1.0 - prob, (1.0 - prob) * amount))
+    rain = _rain_score(x, w)
     with np.errstate(invalid="ignore"):
         species = np.where(np.isnan(n), np.nan, np.maximum(n, 0.0) / (np.maximum(n, 0.0) + w.species_half))
     return {
@@ -244,8 +248,7 @@ def component_scores(
 def protocol_gates(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.DataFrame:
     """How far each day meets the protocol's cold, rain and wind rules (0-1; NaN when unknown)."""
     x = _inputs(outlook)
-    rain = _scores(x, np.full(len(outlook), np.nan), weights)["rain_score"]
-    return pd.DataFrame(_gates(x, rain, weights), index=outlook.index)
+    return pd.DataFrame(_gates(x, _rain_score(x, weights), weights), index=outlook.index)
 
 
 def protocol_met(outlook: pd.DataFrame, weights: ViewingWeights = WEIGHTS) -> pd.Series:

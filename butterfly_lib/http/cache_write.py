@@ -10,8 +10,8 @@ The write waits for SQLite's write lock (the busy timeout) and, where SQLite ans
 tries again until ``LOCK_WAIT_SECONDS`` (``cache_file.while_locked``): requests-cache shares one connection among
 a session's threads and reads on it without a lock, and in WAL mode a write begun on a connection whose other
 statement still reads an older snapshot is refused at once (``SQLITE_BUSY_SNAPSHOT``) as soon as another process
-has written since. The
-runner's prefetch threads and the kernel write the same file, so under load this refused a write now and then.
+has written since. The runner's prefetch threads and the kernel write the same file, so under load this refused a
+write now and then.
 """
 
 from __future__ import annotations
